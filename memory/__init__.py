@@ -1,0 +1,1 @@
+"""Reference ingestion (films, documents), embedders and the FAISS + SQLite scene memory."""

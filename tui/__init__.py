@@ -1,0 +1,1 @@
+"""The Textual studio; it talks only to the agent API."""
