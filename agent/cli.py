@@ -36,7 +36,7 @@ memory_app = typer.Typer(help="Search and inspect the scene memory of the projec
 app.add_typer(world_app, name="world")
 app.add_typer(memory_app, name="memory")
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _project(ctx: typer.Context) -> Project:
