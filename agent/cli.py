@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from reelgraph.errors import NotYetAvailable, ReelgraphError
@@ -194,9 +195,15 @@ def eval_(
     ctx: typer.Context,
     clip: Path = typer.Argument(..., help="A video file to score."),
     prompt: str = typer.Option(..., "--prompt", help="What the clip was asked to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON object."),
 ) -> None:
     """Score how well a clip shows what its prompt asked, attribute by attribute."""
-    raise NotYetAvailable("the evaluator is issue 3")
+    import json
+
+    from generation.eval.score import format_score, score_file
+
+    result = score_file(clip, prompt)
+    typer.echo(json.dumps(result.to_dict()) if as_json else format_score(result))
 
 
 @app.command()
@@ -248,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted; finished work is kept, run again (with --resume where offered) to continue")
         return 130
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(x) for x in err["loc"]) or "input"
+            err_console.print(f"[bold red]error:[/] {field}: {err['msg'].removeprefix('Value error, ')}", highlight=False)
+        return 2
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:

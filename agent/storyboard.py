@@ -28,6 +28,19 @@ ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:3": (4, 3), "3:4"
 DEFAULT_SHORT_SIDE = 144
 
 
+def normalise_resolution(v: str) -> str:
+    """'256 x 144' -> '256x144'; refuses odd, tiny or oversize frames (H.264 needs even sides)."""
+    m = re.fullmatch(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*", v)
+    if not m:
+        raise ValueError(f"resolution {v!r} is not WxH, e.g. 256x144")
+    w, h = int(m.group(1)), int(m.group(2))
+    if w % 2 or h % 2:
+        raise ValueError(f"resolution {w}x{h} must have even width and height (H.264 needs it)")
+    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
+        raise ValueError(f"resolution {w}x{h} must be between 16 and {MAX_SIDE} on each side")
+    return f"{w}x{h}"
+
+
 class Continuity(BaseModel):
     """How a shot joins an earlier one: a hard cut, a crossfade, or an extension of its last frames."""
 
@@ -91,17 +104,7 @@ class Storyboard(BaseModel):
     @field_validator("resolution")
     @classmethod
     def _valid_resolution(cls, v: Optional[str]) -> Optional[str]:
-        if v is None:
-            return v
-        m = re.fullmatch(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*", v)
-        if not m:
-            raise ValueError(f"resolution {v!r} is not WxH, e.g. 256x144")
-        w, h = int(m.group(1)), int(m.group(2))
-        if w % 2 or h % 2:
-            raise ValueError(f"resolution {w}x{h} must have even width and height (H.264 needs it)")
-        if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
-            raise ValueError(f"resolution {w}x{h} must be between 16 and {MAX_SIDE} on each side")
-        return f"{w}x{h}"
+        return None if v is None else normalise_resolution(v)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> "Storyboard":

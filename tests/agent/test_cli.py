@@ -1,0 +1,65 @@
+"""The command line: its surface, its errors and its exit codes, run as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from agent.cli import main
+
+SUBCOMMANDS = ["generate", "run", "plan", "analyze", "ask", "chat", "train", "eval", "bench", "validate", "models"]
+
+
+def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agent", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_help_lists_every_subcommand(tmp_path):
+    """`reelgraph --help` (and python -m agent) lists the final command surface, without creating a project."""
+    done = run_cli("--help", cwd=tmp_path)
+    assert done.returncode == 0
+    for name in SUBCOMMANDS + ["world", "memory"]:
+        assert f"  {name} " in done.stdout, name
+    assert not (tmp_path / "reelgraph-project").exists()
+
+
+def test_validate_reports_line_and_exit_code(tmp_path, capsys):
+    """A bad storyboard gives exit code 2 and a file:line: field message; a good one prints ok."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: x\nscenes:\n  - id: a\n    shots:\n      - {id: s1, prompt: snow, duration_s: 0}\n")
+    assert main(["validate", str(bad)]) == 2
+    assert f"{bad}:5: scenes[0].shots[0].duration_s" in capsys.readouterr().err
+    bad.write_text("title: x\nscenes:\n  - id: a\n    shots:\n      - {id: s1, prompt: snow, duration_s: 3}\n")
+    assert main(["validate", str(bad)]) == 0
+    assert "ok:" in capsys.readouterr().out
+
+
+def test_output_outside_project_is_refused(tmp_path, capsys):
+    """-o ../x.mp4 cannot write outside the project folder."""
+    code = main(["--project", str(tmp_path / "p"), "generate", "a ball", "-o", "../../x.mp4"])
+    assert code == 2
+    assert "outside the project folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["generate", "a ball", "--aspect", "5:4"], ["generate", "a ball", "--resolution", "101x100"]])
+def test_bad_generate_options_are_input_errors(tmp_path, capsys, args):
+    """Unknown aspects and odd resolutions are refused with a one-line reason, before rendering."""
+    assert main(["--project", str(tmp_path), *args]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and ("aspect" in err or "even" in err)
+
+
+def test_later_issue_commands_say_which_issue(tmp_path, capsys):
+    """Commands whose machinery is not built yet refuse clearly and name the issue that brings it."""
+    assert main(["--project", str(tmp_path), "chat"]) == 4
+    assert "issue 7" in capsys.readouterr().err
+
+
+def test_models_report_lists_back_ends(capsys):
+    """`reelgraph models` names every back-end and says where its files are or how to install it."""
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for word in ("local chat", "llama.cpp", "text embeddings", "openai:", "google_genai:", "diffusers"):
+        assert word in out
