@@ -119,7 +119,29 @@ def analyze(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Ingest reference films and documents into the project's scene memory and summarise them."""
-    raise NotYetAvailable("`reelgraph analyze` needs film and document ingestion, which issue 5 brings")
+    import json
+
+    from memory.ingest.reference import ingest_reference
+    from memory.store import SceneMemory
+    from memory.summary import FilmSummary
+
+    project = _project(ctx)
+    summaries = []
+    with SceneMemory.open(project.memory_dir) as memory:
+        for path in paths:
+            summary = ingest_reference(path, memory)
+            summaries.append(summary)
+            if as_json:
+                continue
+            typer.echo(summary.text)
+            if isinstance(summary, FilmSummary):
+                hist = ", ".join(f"{k} {v}" for k, v in summary.pacing.histogram.items() if v)
+                typer.echo(f"  shot lengths: {hist}; contact sheet: {summary.contact_sheet}")
+                for shot in summary.shots:
+                    typer.echo(f"  [{shot.id}] {shot.text}")
+            typer.echo(f"  analysed in {summary.analysis_seconds:.1f} s")
+    if as_json:
+        typer.echo(json.dumps([s.model_dump() for s in summaries], indent=2))
 
 
 @app.command()
@@ -139,13 +161,30 @@ def memory_search(
     k: int = typer.Option(10, "-k", min=1, max=1000, help="How many results."),
 ) -> None:
     """Search the scene memory."""
-    raise NotYetAvailable("`reelgraph memory search` needs the scene memory, which issue 5 brings")
+    from memory.items import ITEM_KINDS, SearchFilters
+    from memory.store import SceneMemory
+    from reelgraph.errors import InputError
+
+    if kind is not None and kind not in ITEM_KINDS:
+        raise InputError(f"--kind must be one of {', '.join(ITEM_KINDS)}, not {kind!r}")
+    with SceneMemory.open(_project(ctx).memory_dir) as memory:
+        hits = memory.search(query, k=k, filters=SearchFilters(kind=kind) if kind else None)
+    if not hits:
+        typer.echo("no matches (is anything ingested? try `reelgraph analyze FILE`)")
+    for hit in hits:
+        typer.echo(f"{hit.score:.3f}  [{hit.item.id}]  {hit.item.text}")
 
 
 @memory_app.command("stats")
 def memory_stats(ctx: typer.Context) -> None:
     """Count what the scene memory holds."""
-    raise NotYetAvailable("`reelgraph memory stats` needs the scene memory, which issue 5 brings")
+    from memory.store import SceneMemory
+
+    with SceneMemory.open(_project(ctx).memory_dir) as memory:
+        stats = memory.stats()
+    kinds = ", ".join(f"{n} {k}" for k, n in stats.by_kind.items())
+    typer.echo(f"{stats.items} items ({kinds}) from {stats.sources} sources in {stats.directory}")
+    typer.echo(f"index {stats.index_type}, {stats.embedder} {stats.embedding_dim}-d, {stats.db_bytes / 1e6:.1f} MB on disk")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -169,9 +208,21 @@ def world_render(
     ctx: typer.Context,
     spec_or_prompt: str = typer.Argument(..., help="A prompt in plain words, or a scene-spec JSON/YAML file."),
     out: Path = typer.Option(Path("world.mp4"), "-o", "--out", help="Output MP4, relative to <project>/outputs."),
+    duration: float = typer.Option(4.0, "--duration", help="Seconds of video."),
+    width: int = typer.Option(256, "--width", help="Frame width in pixels."),
+    height: int = typer.Option(144, "--height", help="Frame height in pixels."),
+    fps: float = typer.Option(24.0, "--fps", help="Frames per second."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Chooses the unsaid details (layout, shades)."),
 ) -> None:
     """Render one clip of the procedural world."""
-    raise NotYetAvailable("the procedural world is issue 3")
+    from generation.world.cli import describe, render_to_file, resolve_spec
+
+    request = resolve_spec(spec_or_prompt)
+    for line in describe(request):
+        typer.echo(line)
+    info = render_to_file(request, _project(ctx).output_path(out), width=width, height=height, fps=fps,
+                          duration=duration, seed=seed)
+    typer.echo(f"wrote {info.path} ({info.width}x{info.height}, {info.num_frames} frames, {info.duration_s:.2f} s)")
 
 
 @world_app.command("dataset")
@@ -179,15 +230,39 @@ def world_dataset(
     ctx: typer.Context,
     clips: int = typer.Option(1000, "--clips", min=1, help="How many clips."),
     out: Path = typer.Option(..., "--out", help="Folder for the shards."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same bytes."),
+    width: int = typer.Option(128, "--width", help="Frame width in pixels."),
+    height: int = typer.Option(72, "--height", help="Frame height in pixels."),
+    frames: int = typer.Option(24, "--frames", min=1, help="Frames per clip."),
+    fps: float = typer.Option(24.0, "--fps", help="Frames per second."),
+    shard_size: int = typer.Option(256, "--shard-size", min=1, help="Clips per shard file."),
 ) -> None:
     """Write a deterministic dataset of captioned world clips as shards."""
-    raise NotYetAvailable("the procedural world is issue 3")
+    from generation.world.dataset import write_dataset
+
+    manifest = write_dataset(out, clips=clips, seed=seed, width=width, height=height, num_frames=frames, fps=fps,
+                             shard_size=shard_size)
+    typer.echo(f"wrote {manifest.clips} clips in {len(manifest.shards)} shards to {out}")
 
 
 @app.command()
-def train(ctx: typer.Context) -> None:
-    """Train the built-in video autoencoder and diffusion transformer on the procedural world."""
-    raise NotYetAvailable("training the built-in generator is issue 4")
+def train(
+    ctx: typer.Context,
+    preset: str = typer.Option("tiny", "--preset", help="Model size and batch recipe: tiny (CPU), small (GPU / long runs), test (seconds)."),
+    stage: str = typer.Option("all", "--stage", help="autoencoder, dit, or all (autoencoder first, then the DiT on its latents)."),
+    out: Path = typer.Option(Path("runs/generator"), "--out", help="Checkpoint folder; resumes from it; <out>/export is a loadable generator."),
+    max_minutes: float = typer.Option(0.0, "--max-minutes", min=0.0, help="Stop after a checkpoint once this much time passed (0: no limit)."),
+    threads: int = typer.Option(1, "--threads", min=1, help="Torch threads per process."),
+) -> None:
+    """Train the built-in video autoencoder and diffusion transformer on the procedural world
+    (runs unchanged under torchrun: `torchrun --nproc_per_node N -m generation.train ...`)."""
+    from generation.train import PRESETS, build_config, run
+
+    if preset not in PRESETS or stage not in ("autoencoder", "dit", "all"):
+        from reelgraph.errors import InputError
+
+        raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit or all")
+    run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads))
 
 
 @app.command("eval")
