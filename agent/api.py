@@ -99,7 +99,7 @@ class Director:
         return DirectorContext(
             project=self.project,
             settings=self.settings,
-            chat=self.chat if need_chat else self._chat,
+            chat=self.chat if need_chat and self.settings.model != "none" else self._chat,
             renderer=self._renderer,
             scorer=self._scorer,
             memory=self.memory if need_memory else self._memory,

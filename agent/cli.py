@@ -63,37 +63,50 @@ def _main(
 # ----------------------------------------------------------------------------------------------
 
 
+MODEL_HELP = "Chat model that plans: local (offline default), local:PATH.gguf, openai:MODEL, google_genai:MODEL, a transformers folder, or none (the prompt as one take)."
+
+
 @app.command()
 def generate(
     ctx: typer.Context,
     prompt: str = typer.Argument(..., help="What the video should show, in plain words."),
     out: Path = typer.Option(Path("generated.mp4"), "-o", "--out", help="Output MP4, relative to <project>/outputs."),
-    duration: float = typer.Option(5.0, "--duration", min=0.1, max=600.0, help="Length in seconds."),
-    aspect: str = typer.Option("16:9", "--aspect", help="Frame shape: 16:9, 9:16, 1:1 (ignored with --resolution)."),
+    duration: float = typer.Option(10.0, "--duration", min=0.5, max=600.0, help="Length in seconds."),
+    aspect: str = typer.Option("16:9", "--aspect", help="Frame shape: 16:9, 9:16, 1:1, 4:3, 3:4, 21:9 (ignored with --resolution)."),
     resolution: Optional[str] = typer.Option(None, "--resolution", help="Exact frame size WxH, both even."),
     fps: int = typer.Option(24, "--fps", min=1, max=120, help="Frames per second."),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same video."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same video."),
     preview: bool = typer.Option(False, "--preview", help="Fast low-resolution draft."),
+    model: str = typer.Option("local", "--model", help=MODEL_HELP),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Render without asking to approve the storyboard."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run of this same command."),
+    review: bool = typer.Option(True, "--review/--no-review", help="Score each shot with the evaluator and retake weak ones."),
 ) -> None:
-    """Render a video from a prompt and write an MP4 (plus manifest.json beside it)."""
-    from agent.generate_command import GenerateRequest, run_generate
+    """Plan a film from a prompt, render every shot, stitch one MP4 (+ contact sheet, manifest)."""
+    from agent.film_commands import FilmOptions, generate_film
 
-    request = GenerateRequest(
-        prompt=prompt, duration_s=duration, aspect=aspect, resolution=resolution, fps=fps, seed=seed, preview=preview
-    )
-    result = run_generate(_project(ctx), request, _project(ctx).output_path(out))
-    typer.echo(str(result.video))
+    project = _project(ctx)
+    options = FilmOptions(model=model, aspect=aspect, resolution=resolution, fps=fps, seed=seed, preview=preview, yes=yes, review=review)
+    video = generate_film(project, prompt, duration, project.output_path(out), options, err_console, resume=resume)
+    typer.echo(str(video))
 
 
 @app.command()
 def run(
     ctx: typer.Context,
     storyboard: Path = typer.Argument(..., help="Storyboard YAML or JSON (see `reelgraph validate`)."),
-    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output MP4, relative to <project>/outputs."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output MP4, relative to <project>/outputs (default: the storyboard's name)."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run without re-rendering finished shots."),
+    preview: bool = typer.Option(False, "--preview", help="Fast low-resolution draft."),
+    review: bool = typer.Option(True, "--review/--no-review", help="Score each shot with the evaluator and retake weak ones."),
 ) -> None:
     """Render every shot of a storyboard and stitch them into one MP4."""
-    raise NotYetAvailable("`reelgraph run` is wired to the LangGraph director in issue 6; use `reelgraph validate` meanwhile")
+    from agent.film_commands import FilmOptions, run_storyboard
+
+    project = _project(ctx)
+    options = FilmOptions(model="none", preview=preview, review=review, yes=True)
+    video = run_storyboard(project, storyboard, project.output_path(out) if out else None, resume, options, err_console)
+    typer.echo(str(video))
 
 
 @app.command()
@@ -102,9 +115,21 @@ def plan(
     prompt: str = typer.Argument(..., help="A short idea to expand into scenes and shots."),
     duration: float = typer.Option(60.0, "--duration", min=1.0, max=600.0, help="Target length in seconds."),
     out: Path = typer.Option(Path("storyboard.yaml"), "-o", "--out", help="Storyboard file, relative to <project>/outputs."),
+    aspect: str = typer.Option("16:9", "--aspect", help="Frame shape of the film."),
+    resolution: Optional[str] = typer.Option(None, "--resolution", help="Exact frame size WxH."),
+    fps: int = typer.Option(24, "--fps", min=1, max=120, help="Frames per second."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Planning and render seed."),
+    model: str = typer.Option("local", "--model", help=MODEL_HELP),
 ) -> None:
-    """Write a storyboard for an idea without rendering it."""
-    raise NotYetAvailable("`reelgraph plan` needs the director's planner, which issue 6 brings")
+    """Write a storyboard for an idea without rendering it (edit it, then `reelgraph run` it)."""
+    from agent.film_commands import FilmOptions, plan_film
+
+    project = _project(ctx)
+    options = FilmOptions(model=model, aspect=aspect, resolution=resolution, fps=fps, seed=seed, yes=False)
+    path = project.output_path(out)
+    board = plan_film(project, prompt, duration, path, options, err_console)
+    err_console.print(f"{len(board.shots)} shots, {board.total_duration_s:.1f} s")
+    typer.echo(str(path))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -148,9 +173,12 @@ def analyze(
 def ask(
     ctx: typer.Context,
     question: str = typer.Argument(..., help="A question about the ingested references."),
+    model: str = typer.Option("local", "--model", help=MODEL_HELP),
 ) -> None:
     """Answer a question about ingested references, citing memory ids."""
-    raise NotYetAvailable("`reelgraph ask` needs the director (issue 6) over the scene memory (issue 5)")
+    from agent.film_commands import ask_question
+
+    typer.echo(ask_question(_project(ctx), question, model))
 
 
 @memory_app.command("search")

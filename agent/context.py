@@ -31,6 +31,8 @@ class ShotRequest:
     seed: int
     continue_from: Optional[Path] = None  # a clip whose last frames this shot extends
     preview: bool = False
+    chain_start_s: float = 0.0  # where this shot starts inside a chain of extensions
+    chain_seed: Optional[int] = None  # the seed of the chain's first shot (same scene layout)
 
 
 class ShotRenderer(Protocol):

@@ -36,6 +36,8 @@ class ModelChoice:
 def parse_model_spec(spec: str) -> ModelChoice:
     """``local`` | ``local:PATH`` | ``openai:MODEL`` | ``google_genai:MODEL`` | a checkpoint folder."""
     spec = spec.strip()
+    if spec == "none":
+        raise InputError("model 'none' plans without a chat model and cannot answer questions")
     if spec in ("", "local"):
         return ModelChoice("local", str(default_gguf_path()))
     prefix, _, rest = spec.partition(":")

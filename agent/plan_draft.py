@@ -125,3 +125,9 @@ def draft_to_storyboard(
         scenes.append(Scene(id=f"s{si + 1}", setting=planned_scene.setting, shots=shots))
     board = Storyboard(title=draft.title or "Untitled", aspect=aspect, fps=fps, resolution=resolution, style=draft.style, scenes=scenes)
     return board, cited
+
+
+def direct_draft(prompt: str, duration_s: float) -> PlanDraft:
+    """The plan without a chat model (``--model none``): the prompt as one continuous take, which
+    ``draft_to_storyboard`` cuts into extensions of at most ``max_shot_s``."""
+    return PlanDraft(title=prompt[:60], scenes=[PlannedScene(shots=[PlannedShot(description=prompt, duration_s=duration_s)])])

@@ -7,6 +7,7 @@ generator ships trained weights); ``EvaluatorScorer`` judges a take with the shi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,8 @@ from reelgraph import __version__
 
 
 class WorldRenderer:
-    """Renders the world scene a prompt describes. An ``extend`` shot reuses the seed of the clip
-    it continues' scene (same layout), since the world itself has no memory of earlier frames."""
+    """Renders the world scene a prompt describes. An ``extend`` shot continues its chain's take:
+    the same seed (same layout) from the time the previous shot ended, so the join is seamless."""
 
     name = "procedural-world"
     version = __version__
@@ -28,8 +29,10 @@ class WorldRenderer:
 
         spec = parse_prompt(request.prompt).spec
         total = max(1, round(request.duration_s * request.fps))
-        frames = render_frames(spec, width=request.width, height=request.height, num_frames=total, fps=request.fps, seed=request.seed)
-        for i, frame in enumerate(frames, 1):
+        skip = round(request.chain_start_s * request.fps)
+        seed = request.chain_seed if request.chain_seed is not None else request.seed
+        frames = render_frames(spec, width=request.width, height=request.height, num_frames=skip + total, fps=request.fps, seed=seed)
+        for i, frame in enumerate(islice(frames, skip, None), 1):
             yield frame
             if i % 12 == 0 or i == total:
                 on_frames(i, total)

@@ -9,7 +9,8 @@ from langgraph.runtime import Runtime
 
 from agent.context import DirectorContext
 from agent.models import parse_model_spec
-from agent.plan_draft import PlanDraft, draft_to_storyboard
+from agent.events import event_sender
+from agent.plan_draft import PlanDraft, direct_draft, draft_to_storyboard
 from agent.prompts import FEEDBACK_LINE, PLANNER_SYSTEM, PLANNER_USER
 from agent.state import DirectorState
 from reelgraph.errors import ModelUnavailable
@@ -35,19 +36,24 @@ def plan(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
     ctx = runtime.context
     if state.storyboard is not None and not state.feedback:
         return {"log": [f"plan: using the given storyboard ({len(state.storyboard.shots)} shots)"]}
-    if ctx.chat is None:
-        raise ModelUnavailable("planning needs a chat model; pass --model or give a storyboard file")
-    from agent.structured import ask_structured
-
     settings = ctx.settings
     shots = max(1, math.ceil(state.duration_s / settings.max_shot_s))
-    ctx.emit({"event": "node", "node": "plan", "message": f"planning about {shots} shots"})
-    answer = ask_structured(
-        ctx.chat, planner_messages(state, shots), PlanDraft, constrain=parse_model_spec(settings.model).supports_json_schema
-    )
+    if settings.model == "none":
+        draft, note = direct_draft(state.idea, state.duration_s), "no chat model: the idea as one take"
+    elif ctx.chat is None:
+        raise ModelUnavailable("planning needs a chat model; pass --model (or --model none) or give a storyboard file")
+    else:
+        from agent.structured import ask_structured
+
+        event_sender(ctx)({"event": "node", "node": "plan", "message": f"planning about {shots} shots"})
+        answer = ask_structured(
+            ctx.chat, planner_messages(state, shots), PlanDraft, constrain=parse_model_spec(settings.model).supports_json_schema
+        )
+        draft = answer.value
+        note = f"{'after repair' if answer.repaired else 'first try'}, {answer.attempts} call(s)"
     known = set(state.memory_ids) | _cited_ids(state.digest)
     board, cited = draft_to_storyboard(
-        answer.value,
+        draft,
         target_s=state.duration_s,
         aspect=settings.aspect,
         resolution=settings.resolution,
@@ -57,13 +63,12 @@ def plan(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
         max_shot_s=settings.max_shot_s,
         min_shots=shots,
     )
-    note = "after repair" if answer.repaired else "first try"
     return {
         "storyboard": board,
         "citations": cited,
         "feedback": "",
         "approved": False,
-        "log": [f"plan: {len(board.shots)} shots, {board.total_duration_s:.1f} s ({note}, {answer.attempts} call(s))"],
+        "log": [f"plan: {len(board.shots)} shots, {board.total_duration_s:.1f} s ({note})"],
     }
 
 

@@ -31,6 +31,7 @@ def take_key(request: ShotRequest, renderer_name: str, renderer_version: str, ex
         "fps": request.fps,
         "seed": request.seed,
         "preview": request.preview,
+        "chain": [request.chain_start_s, request.chain_seed],
         "renderer": renderer_name,
         "version": renderer_version,
         "extends": extends_key,
@@ -68,6 +69,8 @@ def render(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
             seed=seed,
             continue_from=Path(extends.path) if extends else None,
             preview=ctx.settings.preview,
+            chain_start_s=_chain_start(shot, board),
+            chain_seed=_chain_seed(shot, board, takes),
         )
         key = take_key(request, ctx.renderer.name, ctx.renderer.version, Path(extends.path).stem if extends else None)
         clip = ctx.project.cache / f"{key}.mp4"
@@ -90,6 +93,27 @@ def render(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
         takes[shot.id] = done_now[shot.id] = take
         send({"event": "shot_done", "shot": shot.id, "path": str(clip), "cached": cached, "index": index, "total": len(todo)})
     return {"rendered": done_now, "retry": [], "log": [f"render: {len(done_now)} take(s)"]}
+
+
+def _chain(shot: Shot, board: Storyboard) -> list[Shot]:
+    """The shots this one extends, first to last (empty for a shot that starts a take)."""
+    by_id = {s.id: s for s in board.shots}
+    chain: list[Shot] = []
+    current = shot
+    while current.continuity is not None and current.continuity.how == "extend" and current.continuity.from_shot in by_id:
+        current = by_id[current.continuity.from_shot]
+        chain.insert(0, current)
+    return chain
+
+
+def _chain_start(shot: Shot, board: Storyboard) -> float:
+    return sum(s.duration_s for s in _chain(shot, board))
+
+
+def _chain_seed(shot: Shot, board: Storyboard, takes: dict[str, RenderedShot]) -> int | None:
+    chain = _chain(shot, board)
+    first = takes.get(chain[0].id) if chain else None
+    return first.seed if first else None
 
 
 def _extended_take(shot: Shot, takes: dict[str, RenderedShot]) -> RenderedShot | None:
