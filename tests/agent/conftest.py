@@ -37,3 +37,26 @@ def fake_planner(*plans: dict) -> FakeListChatModel:
 def tiny_settings() -> DirectorSettings:
     """48x32 at 6 fps keeps a 6-second film to a second of rendering."""
     return DirectorSettings(resolution="48x32", fps=6, auto_approve=True, max_shot_s=10.0)
+
+
+from collections.abc import Callable  # noqa: E402
+
+from langchain_core.language_models.chat_models import BaseChatModel  # noqa: E402
+from langchain_core.messages import AIMessage, BaseMessage  # noqa: E402
+from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
+
+
+class ScriptedChat(BaseChatModel):
+    """A deterministic chat model whose answer is computed from the messages it is sent, and which
+    keeps every conversation it saw (to check what reached the model)."""
+
+    respond: Callable[[list[BaseMessage]], str]
+    seen: list = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        self.seen.append(list(messages))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.respond(messages)))])

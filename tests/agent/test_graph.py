@@ -101,3 +101,33 @@ def test_rendering_a_given_storyboard_uses_the_cache(tmp_path, tiny_settings):
     director2.render(board, "b.mp4")
     assert renderer.calls == ["s1-1", "s1-2", "s2-1"]
     assert (tmp_path / "outputs" / "b.mp4").is_file()
+
+
+def test_review_sends_weak_takes_back_and_keeps_the_best(tmp_path, tiny_settings):
+    """A take scoring below the threshold is re-rendered with a new seed, at most max_retakes
+    times; the best take is the one stitched, even when a retake scores worse."""
+    scores = {"s1-2": [0.1, 0.4, 0.2]}  # three takes of shot s1-2: the second is best
+
+    class Scorer:
+        def __init__(self):
+            self.seen: dict[str, int] = {}
+
+        def score(self, clip: Path, prompt: str):
+            shot = next(k for k in ("s1-1", "s1-2", "s2-1") if k in owner.get(str(clip), ""))
+            n = self.seen.get(shot, 0)
+            self.seen[shot] = n + 1
+            return (scores.get(shot, [0.9])[n] if shot in scores else 0.9), {"subject": "mammoth (ok)"}
+
+    owner: dict[str, str] = {}
+
+    renderer = CountingRenderer()
+    tiny_settings.max_retakes = 2
+    director = Director(tmp_path, tiny_settings, chat=fake_planner(), renderer=renderer, scorer=Scorer())
+    # Map clip files back to shots through the render events.
+    director.listeners.append(lambda e: owner.__setitem__(e["path"], e["shot"]) if e.get("event") == "shot_done" else None)
+    outcome = director.run("mammoths", duration_s=6.0)
+    assert outcome.status == "done"
+    assert renderer.calls == ["s1-1", "s1-2", "s2-1", "s1-2", "s1-2"]
+    manifest = json.loads(Path(outcome.result.manifest).read_text())
+    shot = next(s for s in manifest["shots"] if s["id"] == "s1-2")
+    assert shot["attempts"] == 3 and shot["score"] == pytest.approx(0.4)
