@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from langchain_core.language_models.chat_models import BaseChatModel
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
@@ -24,6 +25,18 @@ from agent.state import DirectorInput, FilmResult
 from agent.storyboard import Storyboard
 from reelgraph.errors import InputError
 from reelgraph.project import Project
+
+
+# The only classes a checkpoint may rebuild: the state's own models (nothing else is unpickled).
+CHECKPOINT_TYPES = [
+    ("agent.storyboard", "Storyboard"),
+    ("agent.storyboard", "Scene"),
+    ("agent.storyboard", "Shot"),
+    ("agent.storyboard", "Continuity"),
+    ("agent.state", "RenderedShot"),
+    ("agent.state", "FilmResult"),
+    ("agent.state", "DirectorInput"),
+]
 
 
 @dataclass
@@ -68,7 +81,7 @@ class Director:
         self._use_scorer = use_scorer
         self._memory = None
         self._conn = sqlite3.connect(self.project.runs / "runs.sqlite", check_same_thread=False)
-        self.graph = builder.compile(checkpointer=SqliteSaver(self._conn))
+        self.graph = builder.compile(checkpointer=SqliteSaver(self._conn, serde=JsonPlusSerializer(allowed_msgpack_modules=CHECKPOINT_TYPES)))
         self.listeners: list = []
 
     # -- parts ------------------------------------------------------------------------------------

@@ -200,7 +200,8 @@ def memory_search(
     if not hits:
         typer.echo("no matches (is anything ingested? try `reelgraph analyze FILE`)")
     for hit in hits:
-        typer.echo(f"{hit.score:.3f}  [{hit.item.id}]  {hit.item.text}")
+        text = " ".join(hit.item.text.split())
+        typer.echo(f"{hit.score:.3f}  [{hit.item.id}]  {text[:240] + '…' if len(text) > 240 else text}")
 
 
 @memory_app.command("stats")

@@ -55,6 +55,8 @@ def expand_prompt(description: str, setting: str, camera: str, style: str, seed:
     from generation.world.caption import caption
     from generation.world.parse import parse_prompt
 
+    if camera.strip() and not any(w in camera.lower() for w in ("camera", "angle", "shot", "view")):
+        camera = f"{camera} camera"  # "low" alone is ambiguous; "low camera" is a camera angle
     text = ". ".join(part for part in (description, setting, camera, style) if part.strip())
     parsed = parse_prompt(text)
     if not parsed.understood:
