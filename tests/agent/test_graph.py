@@ -131,3 +131,16 @@ def test_review_sends_weak_takes_back_and_keeps_the_best(tmp_path, tiny_settings
     manifest = json.loads(Path(outcome.result.manifest).read_text())
     shot = next(s for s in manifest["shots"] if s["id"] == "s1-2")
     assert shot["attempts"] == 3 and shot["score"] == pytest.approx(0.4)
+
+
+def test_review_with_real_evaluator(tmp_path, tiny_settings):
+    """The shipped evaluator reviews every take; its verdicts and scores land in the manifest."""
+    tiny_settings.resolution = "96x54"
+    tiny_settings.fps = 8
+    director = Director(tmp_path, tiny_settings, chat=fake_planner(), renderer=CountingRenderer())
+    outcome = director.run("mammoths", duration_s=6.0)
+    assert outcome.status == "done"
+    manifest = json.loads(Path(outcome.result.manifest).read_text())
+    for shot in manifest["shots"]:
+        assert 0.0 <= shot["score"] <= 1.0
+        assert shot["verdicts"], shot
