@@ -103,10 +103,10 @@ class Director:
         return self._memory
 
     def _context(self, need_chat: bool, need_memory: bool) -> DirectorContext:
-        from agent.renderers import EvaluatorScorer, WorldRenderer
+        from agent.renderers import EvaluatorScorer, pick_renderer
 
         if self._renderer is None:
-            self._renderer = WorldRenderer()
+            self._renderer = pick_renderer(self.settings.renderer)
         if self._scorer is None and self._use_scorer:
             self._scorer = EvaluatorScorer()
         return DirectorContext(

@@ -63,6 +63,7 @@ def _main(
 # ----------------------------------------------------------------------------------------------
 
 
+RENDERER_HELP = "What draws the shots: auto (the built-in diffusion generator when its weights are installed, else the procedural world), diffusion, or world."
 MODEL_HELP = "Chat model that plans: local (offline default), local:PATH.gguf, openai:MODEL, google_genai:MODEL, a transformers folder, or none (the prompt as one take)."
 
 
@@ -81,12 +82,13 @@ def generate(
     yes: bool = typer.Option(False, "--yes", "-y", help="Render without asking to approve the storyboard."),
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run of this same command."),
     review: bool = typer.Option(True, "--review/--no-review", help="Score each shot with the evaluator and retake weak ones."),
+    renderer: str = typer.Option("auto", "--renderer", help=RENDERER_HELP),
 ) -> None:
     """Plan a film from a prompt, render every shot, stitch one MP4 (+ contact sheet, manifest)."""
     from agent.film_commands import FilmOptions, generate_film
 
     project = _project(ctx)
-    options = FilmOptions(model=model, aspect=aspect, resolution=resolution, fps=fps, seed=seed, preview=preview, yes=yes, review=review)
+    options = FilmOptions(model=model, aspect=aspect, resolution=resolution, fps=fps, seed=seed, preview=preview, yes=yes, review=review, renderer=renderer)
     video = generate_film(project, prompt, duration, project.output_path(out), options, err_console, resume=resume)
     typer.echo(str(video))
 
@@ -99,12 +101,13 @@ def run(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run without re-rendering finished shots."),
     preview: bool = typer.Option(False, "--preview", help="Fast low-resolution draft."),
     review: bool = typer.Option(True, "--review/--no-review", help="Score each shot with the evaluator and retake weak ones."),
+    renderer: str = typer.Option("auto", "--renderer", help=RENDERER_HELP),
 ) -> None:
     """Render every shot of a storyboard and stitch them into one MP4."""
     from agent.film_commands import FilmOptions, run_storyboard
 
     project = _project(ctx)
-    options = FilmOptions(model="none", preview=preview, review=review, yes=True)
+    options = FilmOptions(model="none", preview=preview, review=review, yes=True, renderer=renderer)
     video = run_storyboard(project, storyboard, project.output_path(out) if out else None, resume, options, err_console)
     typer.echo(str(video))
 

@@ -78,6 +78,8 @@ class DirectorSettings:
     """Longer planned shots are split into extensions of this length."""
     preview: bool = False
     """Render at low resolution with fewer steps."""
+    renderer: str = "auto"
+    """Shot renderer: auto (the diffusion generator when its weights ship, else the world), diffusion, world."""
 
 
 @dataclass

@@ -39,6 +39,7 @@ class FilmOptions:
     preview: bool = False
     yes: bool = True
     review: bool = True
+    renderer: str = "auto"
 
     def __post_init__(self) -> None:
         """Refuse a bad format before any slow planning starts."""
@@ -63,6 +64,7 @@ class FilmOptions:
             seed=self.seed,
             auto_approve=self.yes,
             preview=self.preview,
+            renderer=self.renderer,
         )
 
 

@@ -6,6 +6,7 @@ generator ships trained weights); ``EvaluatorScorer`` judges a take with the shi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -36,6 +37,78 @@ class WorldRenderer:
             yield frame
             if i % 12 == 0 or i == total:
                 on_frames(i, total)
+
+
+class DiffusionRenderer:
+    """Renders a shot with the built-in latent video diffusion generator (loaded once, lazily).
+
+    An ``extend`` shot is generated as a forward extension of the last frames of the take it
+    continues, so motion carries across the join; its cache key includes that take.
+    """
+
+    name = "reelgraph-dit"
+    CONTEXT_FRAMES = 9
+
+    def __init__(self, weights: Path | None = None) -> None:
+        from generation.pipeline import DEFAULT_WEIGHTS
+
+        self.weights = Path(weights or DEFAULT_WEIGHTS)
+        files = sorted(self.weights.glob("*.safetensors")) + sorted(self.weights.glob("*.json"))
+        if not files:
+            from reelgraph.errors import ModelUnavailable
+
+            raise ModelUnavailable(f"no generator weights in {self.weights}; train them with `reelgraph train` or use --renderer world")
+        digest = hashlib.sha256()
+        for f in files:
+            digest.update(f.read_bytes())
+        self.version = digest.hexdigest()[:12]
+        self._generator = None
+
+    @property
+    def generator(self):
+        if self._generator is None:
+            from generation.pipeline import Generator
+
+            self._generator = Generator.load(self.weights)
+        return self._generator
+
+    def render(self, request: ShotRequest, on_frames: Callable[[int, int], None]) -> Iterator[np.ndarray]:
+        from generation.video_io import read_video
+
+        total = max(1, round(request.duration_s * request.fps))
+        gen = self.generator
+
+        def steps(p) -> None:  # sampler progress, shown as a share of the shot's frames
+            on_frames(min(total - 1, int(total * ((p.window - 1) * p.steps + p.step) / (p.windows * p.steps))), total)
+
+        if request.continue_from is not None:
+            clip = read_video(request.continue_from, size=(request.width, request.height))[-self.CONTEXT_FRAMES :]
+            out = gen.extend(clip, request.duration_s, "forward", request.prompt, fps=request.fps, seed=request.seed,
+                             preview=request.preview, progress=steps)
+            chunks = [out.frames[len(clip) :][:total]]
+        else:
+            chunks = gen.iter_text_to_video(request.prompt, request.duration_s, width=request.width, height=request.height,
+                                            fps=request.fps, seed=request.seed, preview=request.preview, progress=steps)
+        done = 0
+        for chunk in chunks:
+            for frame in chunk:
+                if done < total:
+                    yield frame
+                    done += 1
+        on_frames(done, total)
+
+
+def pick_renderer(choice: str) -> "WorldRenderer | DiffusionRenderer":
+    """``world``, ``diffusion``, or ``auto``: the diffusion generator when its weights ship."""
+    from generation.pipeline import DEFAULT_WEIGHTS
+
+    if choice == "world" or (choice == "auto" and not any(Path(DEFAULT_WEIGHTS).glob("*.safetensors"))):
+        return WorldRenderer()
+    if choice in ("auto", "diffusion"):
+        return DiffusionRenderer()
+    from reelgraph.errors import InputError
+
+    raise InputError(f"unknown renderer {choice!r}; use auto, diffusion or world")
 
 
 class EvaluatorScorer:
