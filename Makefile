@@ -13,7 +13,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 
 demo: setup setup-llm models
 	@echo "rendering: $(PROMPT)"
-	$(BIN)/reelgraph generate "$(PROMPT)" --duration $(DURATION) -o demo.mp4
+	$(BIN)/reelgraph generate "$(PROMPT)" --duration $(DURATION) --yes -o demo.mp4
 
 test: setup-dev
 	$(BIN)/python -m pytest
