@@ -113,7 +113,7 @@ class SceneSpec(BaseModel):
     subject_motion: SubjectMotion = Field(SubjectMotion.still, description="How the subjects move.")
     weather: Weather = Field(Weather.clear, description="Particles or haze over the whole frame.")
     camera_motion: CameraMotion = Field(CameraMotion.static, description="How the camera moves during the clip.")
-    camera_angle: CameraAngle = Field(CameraAngle.eye, description="Horizon high in frame for low angle, low for high angle.")
+    camera_angle: CameraAngle = Field(CameraAngle.eye, description="A low camera looks up (horizon low, much sky); a high camera looks down (horizon high).")
 
 
 # The attributes the evaluator predicts and every quality figure is reported on. count and colour

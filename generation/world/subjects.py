@@ -1,0 +1,229 @@
+"""The subjects of a clip: where each one stands, how it moves through the world, and drawing it.
+
+Subjects live in world coordinates on the ground plane (birds in the air, boats on the sea), so
+the camera's pan, zoom and dolly move them the way they move the ground they stand on, and a subject
+walking left keeps walking left in the world whatever the camera does. Every motion is centred on
+the middle of the clip: the middle frame shows the group in its seeded layout.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from generation.world.camera import ANCHOR_S, ANGLE_HEIGHT, ANGLE_HORIZON, View, eased
+from generation.world.settings import Scenery
+from generation.world.shapes import BODIES, EXTENTS, Canvas, Pose
+from generation.world.sky import Lighting, rgb
+from generation.world.spec import Colour, SceneSpec, Setting, Subject, SubjectMotion
+
+COLOURS = {
+    Colour.red: rgb(0.82, 0.1, 0.1), Colour.orange: rgb(0.95, 0.5, 0.1), Colour.yellow: rgb(0.96, 0.84, 0.15),
+    Colour.green: rgb(0.15, 0.6, 0.2), Colour.blue: rgb(0.12, 0.3, 0.85), Colour.white: rgb(0.93, 0.93, 0.92),
+    Colour.black: rgb(0.08, 0.08, 0.09), Colour.brown: rgb(0.45, 0.28, 0.14), Colour.grey: rgb(0.5, 0.5, 0.52),
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How big a subject is and how it moves."""
+
+    height: float  # world units (birds: wingspan)
+    screen: float  # its height on screen at mid-clip, frame heights, before depth jitter
+    speed: float  # screen speed when moving, frame heights per second
+    stride: float  # world units per walk cycle (wheel or ball circumference for rollers)
+    natural: tuple[float, float, float]  # default colour when the spec gives none
+
+
+KINDS = {
+    Subject.mammoth: Kind(3.4, 0.44, 0.3, 2.2, (0.42, 0.27, 0.15)),
+    Subject.elephant: Kind(3.2, 0.42, 0.3, 2.2, (0.52, 0.52, 0.55)),
+    Subject.dog: Kind(0.9, 0.24, 0.36, 0.8, (0.55, 0.36, 0.18)),
+    Subject.person: Kind(1.8, 0.4, 0.28, 1.3, (0.75, 0.2, 0.2)),
+    Subject.car: Kind(1.5, 0.22, 0.45, 1.3, (0.75, 0.1, 0.1)),
+    Subject.boat: Kind(4.0, 0.3, 0.2, 1.0, (0.9, 0.9, 0.9)),
+    Subject.ball: Kind(0.5, 0.17, 0.36, 1.57, (0.85, 0.12, 0.12)),
+    Subject.bird: Kind(0.7, 0.2, 0.55, 1.0, (0.15, 0.15, 0.18)),
+}
+APPROACH_RATE = 0.45  # natural-log change of depth per second when approaching or receding
+APPROACH_MAX = 0.8  # natural-log change of depth either side of the middle of the clip
+BOUNCE_HZ = 1.6
+BOUNCE_HEIGHT = 2.6  # ball diameters
+
+
+@dataclass(frozen=True)
+class Actor:
+    subject: Subject
+    kind: Kind
+    x: float  # world x at mid-clip
+    z: float  # world depth at mid-clip
+    alt: float  # world height of the body's origin (birds fly, others stand at 0)
+    facing: int  # +1 faces right, -1 left
+    colour: np.ndarray  # (3,)
+    phase: float  # animation phase offset, radians
+
+
+class Cast:
+    """All subjects of a clip; ``draw`` paints them far to near with their ground shadows."""
+
+    def __init__(self, spec: SceneSpec, rng: np.random.Generator, scenery: Scenery, aspect: float):
+        self.spec = spec
+        self.aspect = aspect
+        self.edge = 0.5 * aspect
+        # Bodies are drawn side on; one walking toward or away from the camera is squeezed
+        # sideways, which reads as the three-quarter view of a diagonal walk.
+        walks_in_depth = spec.subject_motion in (SubjectMotion.approach, SubjectMotion.recede)
+        self.squeeze = 0.62 if walks_in_depth and spec.subject not in (Subject.ball, Subject.bird) else 1.0
+        self.actors: list[Actor] = []
+        if spec.subject == Subject.none:
+            return
+        kind = KINDS[spec.subject]
+        n = spec.count
+        hv = ANGLE_HORIZON[spec.camera_angle]
+        hcam = ANGLE_HEIGHT[spec.camera_angle]
+        motion = spec.subject_motion
+        if motion == SubjectMotion.move_left:
+            facing = -1
+        elif motion == SubjectMotion.move_right:
+            facing = 1
+        else:
+            facing = 1 if rng.random() < 0.5 else -1
+        ext = EXTENTS[spec.subject.value]
+        length = (ext[1] - ext[0]) * kind.screen  # screen width of one subject, frame heights
+        centre = float(rng.uniform(-0.08, 0.08)) * aspect
+        fit = min(1.0, 0.85 * aspect / length)  # a narrow (9:16) frame still shows a whole subject
+        length *= fit
+        gap = min(length * 0.8, 0.8 * aspect / n)
+        # how far (frame heights) the group may travel from its layout spot and still be in frame
+        self.edge = max(0.24, 0.5 * aspect - 0.45 * length - 0.5 * gap * (n - 1))
+        base = kind.height / (kind.screen * fit)
+        if spec.subject != Subject.bird:
+            base = max(base, hcam / (0.4 - hv))  # keep the feet inside the frame
+        if spec.setting == Setting.beach and scenery.ground.sea_from is not None:
+            sea = scenery.ground.sea_from
+            base = max(base, sea + 3.0) if spec.subject == Subject.boat else min(base, max(sea - 1.8, hcam / (0.46 - hv)))
+        if spec.subject == Subject.car and spec.setting == Setting.city:
+            centre = 0.0
+        depth_steps = [0.0, 0.28, 0.14]
+        for i in range(n):
+            z = base * (1.0 + depth_steps[i] + float(rng.uniform(-0.04, 0.04)))
+            u = centre + (i - (n - 1) / 2.0) * gap + float(rng.uniform(-0.02, 0.02))
+            alt = 0.0
+            if spec.subject == Subject.bird:
+                v = float(np.clip(hv - 0.2, -0.36, 0.12)) + 0.06 * abs(i - (n - 1) / 2.0) + float(rng.uniform(-0.03, 0.03))
+                alt = hcam - (v - hv) * z
+            self.actors.append(Actor(spec.subject, kind, u * z, z, alt, facing, self._colour(spec, kind, rng),
+                                     float(rng.uniform(0, 2 * np.pi))))
+
+    @staticmethod
+    def _colour(spec: SceneSpec, kind: Kind, rng: np.random.Generator) -> np.ndarray:
+        """The spec's colour; else a seeded one for things that come in any colour (cars, balls,
+        clothes, dogs' coats) and the natural colour for mammoths and elephants."""
+        if spec.colour is not None:
+            return COLOURS[spec.colour]
+        if spec.subject in (Subject.mammoth, Subject.elephant):
+            return np.array(kind.natural, np.float32)
+        if spec.subject == Subject.dog:
+            coats = [(0.55, 0.36, 0.18), (0.12, 0.1, 0.09), (0.9, 0.85, 0.75), (0.8, 0.6, 0.3)]
+            base = np.array(coats[int(rng.integers(len(coats)))], np.float32)
+        else:
+            base = list(COLOURS.values())[int(rng.integers(len(COLOURS)))]
+        return np.clip(base * float(rng.uniform(0.8, 1.15)), 0.0, 1.0).astype(np.float32)
+
+    def _state(self, a: Actor, t: float) -> tuple[float, float, float, Pose]:
+        """World (x, altitude, depth) and pose of actor ``a`` at time ``t``. Travel eases off near
+        the frame edge (and approach/retreat toward a limit), so subjects stay in the shot."""
+        dt = t - ANCHOR_S
+        m = self.spec.subject_motion
+        x, z, alt = a.x, a.z, a.alt
+        travelled = 0.0
+        gait = 0.0
+        squash = 0.0
+        if m in (SubjectMotion.move_left, SubjectMotion.move_right, SubjectMotion.fly_across):
+            edge = self.edge if m != SubjectMotion.fly_across else max(self.edge, 0.5 * self.aspect)  # fliers cross
+            screen = eased(a.kind.speed, edge, dt)
+            travelled = screen * a.z
+            gait = 1.0 - (screen / edge) ** 2  # the stride slows as the subject comes to a halt
+            x = a.x + a.facing * travelled
+        elif m in (SubjectMotion.approach, SubjectMotion.recede):
+            sign = -1.0 if m == SubjectMotion.approach else 1.0
+            k = eased(APPROACH_RATE, APPROACH_MAX, dt)
+            z = a.z * math.exp(sign * k)
+            x = a.x + a.facing * 0.06 * a.z * k / APPROACH_RATE  # a slight diagonal reads as walking
+            travelled, gait = k * a.z * 1.4, 1.0 - (k / APPROACH_MAX) ** 2
+        elif m == SubjectMotion.bounce:
+            ph = abs(math.sin(math.pi * BOUNCE_HZ * dt + a.phase))
+            alt = a.alt + BOUNCE_HEIGHT * a.kind.height * ph
+            squash = 0.22 * max(0.0, 1.0 - ph / 0.12)
+        stride = a.phase + 2.0 * math.pi * abs(travelled) / a.kind.stride
+        spin = -travelled / (a.kind.stride / (2 * math.pi)) * a.facing
+        flap = a.phase + 2.0 * math.pi * (3.2 if gait > 0 or a.subject == Subject.bird else 0.0) * t
+        if a.subject == Subject.bird and m == SubjectMotion.still:
+            alt += 0.04 * a.kind.height * math.sin(2.0 * t + a.phase)
+        return x, alt, z, Pose(t=t + a.phase, stride=stride, gait=gait, spin=spin, flap=flap, squash=squash)
+
+    def draw(self, img: np.ndarray, view: View, lit: Lighting) -> None:
+        states = [(a, *self._state(a, view.t)) for a in self.actors]
+        states.sort(key=lambda s: -s[3])
+        for a, x, alt, z, pose in states:
+            if z - view.cam.forward <= 0.2:
+                continue
+            if a.subject not in (Subject.bird, Subject.boat):
+                self._shadow(img, view, a, x, z, alt)
+            self._body(img, view, lit, a, x, alt, z, pose)
+
+    def _body(self, img, view: View, lit: Lighting, a: Actor, x: float, alt: float, z: float, pose: Pose) -> None:
+        grid = view.grid
+        u, v, s = view.project(x, alt, z)
+        sc = s * a.kind.height  # frame heights per local unit
+        sx = sc * self.squeeze  # horizontal scale: foreshortened when walking toward or away from us
+        x0, x1, y0, y1 = EXTENTS[a.subject.value]
+        if a.facing < 0:
+            x0, x1 = -x1, -x0
+        c0 = max(0, int(np.floor(grid.col_of(u + x0 * sx))))
+        c1 = min(grid.width, int(np.ceil(grid.col_of(u + x1 * sx))) + 1)
+        r0 = max(0, int(np.floor(grid.row_of(v - y1 * sc))))
+        r1 = min(grid.height, int(np.ceil(grid.row_of(v - y0 * sc))) + 1)
+        if c1 <= c0 or r1 <= r0:
+            return
+        lx = (a.facing * (grid.u[c0:c1] - u) / sx)[None, :]  # (1, w) local x
+        ly = ((v - grid.v[r0:r1]) / sc)[:, None]  # (h, 1) local y
+        inv_px = sc * grid.height  # pixels per local unit
+        depth = z - view.cam.forward
+        canvas = Canvas(lx, ly, margin=2.0 / (min(sx, sc) * grid.height))
+        parts = BODIES[a.subject.value](canvas, pose, a.colour)
+        # Composite front to back on coverage only (one channel), then colour all parts with one
+        # matmul: cheaper than blending three channels per part.
+        shape = (r1 - r0, c1 - c0)
+        weights = np.empty(shape + (len(parts),), np.float32)
+        remaining = np.ones(shape, np.float32)
+        for k in range(len(parts) - 1, -1, -1):
+            cov = np.broadcast_to(parts[k][1], shape) * np.float32(-inv_px)
+            cov += 0.5
+            np.maximum(cov, 0.0, out=cov)
+            np.minimum(cov, 1.0, out=cov)
+            cov *= remaining
+            weights[..., k] = cov
+            remaining -= cov
+        colours = lit.shade(np.stack([c for c, _ in parts]).astype(np.float32), depth)  # (K, 3)
+        region = img[r0:r1, c0:c1]
+        region *= remaining[..., None]
+        region += weights @ colours
+
+    def _shadow(self, img, view: View, a: Actor, x: float, z: float, alt: float) -> None:
+        grid = view.grid
+        u, v, s = view.project(x, 0.0, z)
+        ext = EXTENTS[a.subject.value]
+        rx = 0.42 * (ext[1] - ext[0]) * s * a.kind.height
+        ry = max(0.12 * rx, 0.5 / grid.height)
+        c0, c1 = max(0, int(grid.col_of(u - rx))), min(grid.width, int(np.ceil(grid.col_of(u + rx))) + 1)
+        r0, r1 = max(0, int(grid.row_of(v - ry))), min(grid.height, int(np.ceil(grid.row_of(v + ry))) + 1)
+        if c1 <= c0 or r1 <= r0:
+            return
+        dx = ((grid.u[c0:c1] - u) / rx)[None, :]
+        dy = ((grid.v[r0:r1] - v) / ry)[:, None]
+        k = np.clip(1.0 - (dx * dx + dy * dy), 0.0, 1.0)
+        strength = 0.45 / (1.0 + alt / max(a.kind.height, 1e-3))
+        img[r0:r1, c0:c1] *= (1.0 - strength * k)[..., None]

@@ -1,0 +1,91 @@
+"""Falling particles over the whole frame: snow, rain and petals. (Fog is haze, so it lives in the
+lighting: every layer, the ground and each subject fade toward the fog colour with depth.)
+
+Particles sit in three depth sheets (small-slow-far to big-fast-near) on a 4 x 1.2 frame-height
+tile that repeats sideways, so counts and speeds are per frame height and any aspect looks the same.
+Footprints are at least one pixel, so a 64x36 frame still shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from generation.world.camera import View
+from generation.world.sky import Lighting, rgb
+from generation.world.spec import Weather
+
+TILE_W, TILE_H = 4.0, 1.2
+
+
+@dataclass(frozen=True)
+class ParticleStyle:
+    density: float  # particles per square frame height, all sheets together
+    fall: float  # frame heights per second, middle sheet
+    drift: float  # sideways frame heights per second
+    size: float  # footprint side, frame heights, middle sheet
+    streak: float  # >0: draw a line this long (frame heights) instead of a square
+    alpha: float
+    colours: tuple[tuple[float, float, float], ...]
+
+
+STYLES = {
+    Weather.snow: ParticleStyle(150.0, 0.16, 0.03, 0.011, 0.0, 0.95, ((0.97, 0.97, 1.0),)),
+    Weather.rain: ParticleStyle(120.0, 1.7, -0.25, 0.006, 0.075, 0.5, ((0.78, 0.82, 0.9),)),
+    Weather.petals: ParticleStyle(85.0, 0.2, 0.12, 0.014, 0.0, 0.95, ((1.0, 0.7, 0.82), (0.98, 0.55, 0.72), (1.0, 0.85, 0.9))),
+}
+SHEETS = (0.6, 1.0, 1.55)  # size and speed factor of each depth sheet
+
+
+class Particles:
+    def __init__(self, weather: Weather, rng: np.random.Generator):
+        self.style = STYLES.get(weather)
+        if self.style is None:
+            return
+        n = int(self.style.density * TILE_W * TILE_H)
+        self.x = rng.uniform(0, TILE_W, n).astype(np.float32)
+        self.y = rng.uniform(0, TILE_H, n).astype(np.float32)
+        self.sheet = rng.integers(0, len(SHEETS), n)
+        self.factor = np.array(SHEETS, np.float32)[self.sheet]
+        self.phase = rng.uniform(0, 2 * np.pi, n).astype(np.float32)
+        self.colour = np.array(self.style.colours, np.float32)[rng.integers(0, len(self.style.colours), n)]
+
+    def draw(self, img: np.ndarray, view: View, lit: Lighting) -> None:
+        if self.style is None:
+            return
+        st, grid, cam, t = self.style, view.grid, view.cam, view.t
+        f = self.factor
+        sway = 0.025 * np.sin(1.7 * t + self.phase) if st.streak == 0 else 0.0
+        u = (self.x + st.drift * f * t + sway - cam.yaw * f * 0.6) % TILE_W - TILE_W / 2
+        v = (self.y + st.fall * f * t + cam.horizon * f * 0.3) % TILE_H - TILE_H / 2
+        vis = np.abs(u) < grid.aspect / 2 + 0.05
+        u, v, f, colour = u[vis], v[vis], f[vis], self.colour[vis]
+        hpx = grid.height
+        c = grid.col_of(0.0) + u * hpx
+        r = grid.row_of(0.0) + v * hpx
+        light = np.clip(lit.light * (1.25 if lit.night else 1.0), 0.3, 1.05)
+        if st.streak > 0:
+            length = np.maximum(st.streak * f * hpx, 2.0)
+            steps = int(np.ceil(length.max()))
+            k = np.arange(steps, dtype=np.float32)[None, :] / steps  # (1, K)
+            dx = st.drift / st.fall
+            cc = np.round(c[:, None] + dx * k * length[:, None]).astype(np.int64)
+            rr = np.round(r[:, None] + k * length[:, None]).astype(np.int64)
+            keep = k * steps < length[:, None]
+        else:
+            side = np.maximum(np.round(st.size * f * hpx), 1.0)
+            m = int(side.max())
+            oy, ox = np.divmod(np.arange(m * m), m)
+            cc = np.floor(c[:, None] + ox[None, :] - side[:, None] / 2 + 0.5).astype(np.int64)
+            rr = np.floor(r[:, None] + oy[None, :] - side[:, None] / 2 + 0.5).astype(np.int64)
+            keep = (ox[None, :] < side[:, None]) & (oy[None, :] < side[:, None])
+            if st is STYLES[Weather.petals]:  # tumbling petals flash their edge on
+                keep &= (np.sin(4.0 * t + self.phase[vis])[:, None] > -0.6) | (oy[None, :] == 0)
+        keep &= (cc >= 0) & (cc < grid.width) & (rr >= 0) & (rr < grid.height)
+        col = np.broadcast_to((colour * light)[:, None, :], cc.shape + (3,))[keep]
+        rows, cols = rr[keep], cc[keep]
+        img[rows, cols] += st.alpha * (col - img[rows, cols])
+        if st.streak > 0:  # rain veils the scene a little
+            img *= 0.96
+            img += 0.04 * rgb(0.6, 0.63, 0.68) * light

@@ -1,0 +1,247 @@
+"""The renderer shows what a spec says: each attribute checked from pixels, at 16:9, 9:16 and 1:1.
+
+Frames are small (64x36 and friends) so the file runs in seconds; that is also about the resolution
+the evaluator reads, so these checks double as "is it visible at low resolution".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from generation.world.render import render_clip
+from generation.world.spec import (
+    SCORED_ATTRIBUTES,
+    CameraAngle,
+    CameraMotion,
+    Clouds,
+    SceneSpec,
+    Setting,
+    Subject,
+    SubjectMotion,
+    TimeOfDay,
+    Weather,
+)
+
+ASPECTS = {"16:9": (64, 36), "9:16": (36, 64), "1:1": (48, 48)}
+FPS = 12.0
+LANDSCAPE = dict(subject=Subject.none, clouds=Clouds.none, weather=Weather.clear, camera_motion=CameraMotion.static)
+
+
+def clip(spec: SceneSpec, size=(64, 36), frames=12, seed=3) -> np.ndarray:
+    w, h = size
+    return render_clip(spec, width=w, height=h, num_frames=frames, fps=FPS, seed=seed).astype(np.float32) / 255.0
+
+
+def luma(x: np.ndarray) -> np.ndarray:
+    return x[..., 0] * 0.299 + x[..., 1] * 0.587 + x[..., 2] * 0.114
+
+
+def shift_between(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(dy, dx) by which image content moved from ``a`` to ``b`` (phase correlation, sub-pixel by
+    parabola fit)."""
+    win = np.outer(np.hanning(a.shape[0]), np.hanning(a.shape[1]))  # tame the wrap-around edges
+    fa = np.fft.fft2((a - a.mean()) * win)
+    fb = np.fft.fft2((b - b.mean()) * win)
+    r = np.fft.ifft2(fb * np.conj(fa) / (np.abs(fb * np.conj(fa)) + 1e-9)).real
+    iy, ix = np.unravel_index(np.argmax(r), r.shape)
+    h, w = r.shape
+    return float((iy + h // 2) % h - h // 2), float((ix + w // 2) % w - w // 2)
+
+
+def best_scale(a: np.ndarray, b: np.ndarray) -> float:
+    """The zoom factor about the frame centre that best maps ``a`` onto ``b``."""
+    h, w = a.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    inner = (np.abs(yy - cy) < h * 0.3) & (np.abs(xx - cx) < w * 0.3)
+    best, best_err = 1.0, np.inf
+    for s in np.linspace(0.6, 1.6, 41):
+        sy = np.clip(np.round(cy + (yy - cy) / s), 0, h - 1).astype(int)
+        sx = np.clip(np.round(cx + (xx - cx) / s), 0, w - 1).astype(int)
+        err = np.mean((a[sy, sx] - b)[inner] ** 2)
+        if err < best_err:
+            best, best_err = s, err
+    return float(best)
+
+
+def horizon_row(frame: np.ndarray) -> float:
+    """Row where the blue sky of a desert noon ends: count of sky-coloured rows per column."""
+    sky = (frame[..., 2] > frame[..., 0] + 0.05)
+    return float(np.median(sky.sum(axis=0)))
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_every_attribute_value_renders_at_every_aspect(aspect):
+    """Every value of every attribute renders to a valid, non-flat clip at each aspect ratio."""
+    size = ASPECTS[aspect]
+    for attr, enum in SCORED_ATTRIBUTES.items():
+        for value in enum:
+            fields = {attr: value}
+            if attr == "subject_motion":
+                fields["subject"] = Subject.ball if value == SubjectMotion.bounce else (Subject.bird if value == SubjectMotion.fly_across else Subject.dog)
+            if attr == "subject" and value == Subject.boat:
+                fields["setting"] = Setting.beach
+            c = render_clip(SceneSpec(**fields), width=size[0], height=size[1], num_frames=2, fps=FPS, seed=1)
+            assert c.shape == (2, size[1], size[0], 3) and c.dtype == np.uint8
+            assert c.std() > 5, (attr, value)
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_snowy_meadow_is_white_low_in_frame(aspect):
+    """Snow covers the lower frame of a snowy meadow (bright, colourless); a green meadow is green."""
+    low = slice(int(ASPECTS[aspect][1] * 0.75), None)
+    snow = clip(SceneSpec(setting=Setting.snowy_meadow, time_of_day=TimeOfDay.noon, **LANDSCAPE), ASPECTS[aspect], 2)[0][low]
+    green = clip(SceneSpec(setting=Setting.green_meadow, time_of_day=TimeOfDay.noon, **LANDSCAPE), ASPECTS[aspect], 2)[0][low]
+    assert luma(snow).mean() > 0.8
+    assert (snow.max(-1) - snow.min(-1)).mean() < 0.12
+    assert green[..., 1].mean() > green[..., 0].mean() + 0.1 and luma(green).mean() < 0.6
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+@pytest.mark.parametrize("motion,sign", [(CameraMotion.pan_left, 1), (CameraMotion.pan_right, -1)])
+def test_pan_moves_the_background_the_right_way(aspect, motion, sign):
+    """Panning right slides the mountains left in frame (and left slides them right), clearly
+    within one second: about 0.3 frame heights."""
+    size = ASPECTS[aspect]
+    c = clip(SceneSpec(setting=Setting.mountains, time_of_day=TimeOfDay.noon, **(LANDSCAPE | {"camera_motion": motion})), size, 12)
+    dy, dx = shift_between(luma(c[0]), luma(c[4]))
+    expected = 0.3 * (4 / FPS) * size[1]
+    assert np.sign(dx) == sign and abs(dx) > 0.6 * expected, (dx, expected)
+    assert abs(dy) <= 1
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_tilt_moves_the_horizon(aspect):
+    """Tilting up drops the horizon in frame (more sky), tilting down raises it."""
+    size = ASPECTS[aspect]
+    base = dict(setting=Setting.desert, time_of_day=TimeOfDay.noon, subject=Subject.none)
+    up = clip(SceneSpec(**base, camera_motion=CameraMotion.tilt_up), size, 12)
+    down = clip(SceneSpec(**base, camera_motion=CameraMotion.tilt_down), size, 12)
+    assert horizon_row(up[-1]) - horizon_row(up[0]) > 0.12 * size[1]
+    assert horizon_row(down[0]) - horizon_row(down[-1]) > 0.12 * size[1]
+
+
+def test_camera_angle_places_the_horizon():
+    """Low angle: horizon low in frame (much sky); high angle: horizon high; eye level between."""
+    rows = {}
+    for angle in CameraAngle:
+        f = clip(SceneSpec(setting=Setting.desert, time_of_day=TimeOfDay.noon, camera_angle=angle), (64, 36), 1)[0]
+        rows[angle] = horizon_row(f)
+    assert rows[CameraAngle.low] > rows[CameraAngle.eye] + 6 > rows[CameraAngle.high] + 12
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_zoom_scales_about_the_centre(aspect):
+    """Zoom in magnifies the frame centre over the clip, zoom out shrinks it, static keeps scale."""
+    size = ASPECTS[aspect]
+    scales = {}
+    for motion in (CameraMotion.zoom_in, CameraMotion.zoom_out, CameraMotion.static):
+        c = clip(SceneSpec(setting=Setting.city, time_of_day=TimeOfDay.noon, camera_motion=motion), size, 12)
+        scales[motion] = best_scale(luma(c[0]), luma(c[-1]))
+    assert scales[CameraMotion.zoom_in] > 1.2
+    assert scales[CameraMotion.zoom_out] < 0.85
+    assert abs(scales[CameraMotion.static] - 1.0) < 0.05
+
+
+def test_dolly_grows_the_foreground_more_than_the_sky():
+    """A dolly moves the near ground toward the camera (parallax) while far layers barely change;
+    a zoom scales everything alike."""
+    base = dict(setting=Setting.desert, time_of_day=TimeOfDay.noon)
+    d = clip(SceneSpec(**base, camera_motion=CameraMotion.dolly), (96, 54), 12)
+    z = clip(SceneSpec(**base, camera_motion=CameraMotion.zoom_in), (96, 54), 12)
+    far = slice(0, 24)  # sky and distant mesas
+    near = slice(40, None)
+    change = lambda c, rows: np.abs(c[-1][rows] - c[0][rows]).mean()  # noqa: E731
+    assert change(d, near) > 2 * change(d, far)
+    assert change(z, far) > 2 * change(d, far)
+
+
+def test_time_of_day_is_told_by_light():
+    """Night is dark, noon bright and blue-skied, sunset redder than dawn, dawn pinker than noon."""
+    frames = {t: clip(SceneSpec(time_of_day=t, setting=Setting.green_meadow), (64, 36), 1)[0] for t in TimeOfDay}
+    sky = {t: f[:8].reshape(-1, 3).mean(0) for t, f in frames.items()}
+    assert luma(frames[TimeOfDay.night]).mean() < 0.15
+    assert min(luma(frames[t]).mean() for t in TimeOfDay if t != TimeOfDay.night) > 0.3
+    assert sky[TimeOfDay.noon][2] > sky[TimeOfDay.noon][0] + 0.3
+    assert sky[TimeOfDay.sunset][0] / sky[TimeOfDay.sunset][2] > sky[TimeOfDay.dawn][0] / sky[TimeOfDay.dawn][2]
+    means = np.stack([frames[t].reshape(-1, 3).mean(0) for t in TimeOfDay])
+    dist = np.linalg.norm(means[:, None] - means[None], axis=-1) + np.eye(len(means))
+    assert dist.min() > 0.05  # every pair of times differs in mean colour
+
+
+def test_fog_lowers_contrast_and_clouds_cover_the_sky():
+    """Fog flattens the frame; overcast greys the sky; fluffy clouds add white to a clear sky."""
+    base = dict(setting=Setting.mountains, time_of_day=TimeOfDay.noon, camera_angle=CameraAngle.low)
+    clear = clip(SceneSpec(**base), (64, 36), 1)[0]
+    fog = clip(SceneSpec(**base, weather=Weather.fog), (64, 36), 1)[0]
+    detail = lambda x: np.abs(np.diff(luma(x), axis=0)).mean() + np.abs(np.diff(luma(x), axis=1)).mean()  # noqa: E731
+    assert detail(fog) < 0.5 * detail(clear)
+    sky = slice(0, 12)
+    over = clip(SceneSpec(**base, clouds=Clouds.overcast), (64, 36), 1)[0][sky]
+    fluffy = clip(SceneSpec(**base, clouds=Clouds.fluffy), (64, 36), 1)[0][sky]
+    sat = lambda x: (x.max(-1) - x.min(-1)).mean()  # noqa: E731
+    assert sat(over) < 0.5 * sat(clear[sky])
+    white = lambda x: ((x.min(-1) > 0.75)).mean()  # noqa: E731
+    assert white(fluffy) > white(clear[sky]) + 0.05
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_weather_adds_moving_particles(aspect):
+    """Snow adds white flakes, rain grey-blue streaks, petals pink specks; all fall between frames."""
+    size = ASPECTS[aspect]
+    base = dict(setting=Setting.forest, time_of_day=TimeOfDay.noon)
+    clear = clip(SceneSpec(**base), size, 4)
+    for w, test in ((Weather.snow, lambda d, f: (f.min(-1) > 0.8)), (Weather.rain, lambda d, f: d > 0.05),
+                    (Weather.petals, lambda d, f: (f[..., 0] > f[..., 1] + 0.15) & (f[..., 0] > 0.6))):
+        c = clip(SceneSpec(**base, weather=w), size, 4)
+        diff = np.abs(c - clear).max(-1)
+        marks = test(diff[0], c[0]) & (diff[0] > 0.05)
+        assert marks.mean() > 0.01, w
+        assert np.abs(c[3] - c[0]).max(-1).mean() > np.abs(clear[3] - clear[0]).max(-1).mean() + 0.005, w
+
+
+def _subject_mask(spec: SceneSpec, size=(64, 36), frames=12) -> np.ndarray:
+    """(T, H, W) pixels where the subject is: the clip minus the same clip with no subject."""
+    empty = clip(spec.model_copy(update={"subject": Subject.none, "subject_motion": SubjectMotion.still, "count": 1, "colour": None}), size, frames)
+    return np.abs(clip(spec, size, frames) - empty).max(-1) > 0.08
+
+
+def _centroid(mask: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.nonzero(mask)
+    return float(ys.mean()), float(xs.mean())
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_subjects_stand_on_the_ground_and_birds_fly(aspect):
+    """Ground subjects sit in the lower part of the frame and are large; birds are in the sky."""
+    size = ASPECTS[aspect]
+    for subject in (Subject.mammoth, Subject.elephant, Subject.person, Subject.dog, Subject.car, Subject.ball, Subject.boat):
+        setting = Setting.beach if subject == Subject.boat else Setting.green_meadow
+        m = _subject_mask(SceneSpec(subject=subject, setting=setting), size, 1)[0]
+        assert m.mean() > 0.006, subject
+        assert _centroid(m)[0] > size[1] * 0.4, subject
+    bird = _subject_mask(SceneSpec(subject=Subject.bird, subject_motion=SubjectMotion.fly_across), size, 1)[0]
+    assert bird.any() and _centroid(bird)[0] < size[1] * 0.45
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_subject_motion_goes_the_right_way(aspect):
+    """Left/right walkers travel that way, approachers grow, receders shrink, balls bounce."""
+    size = ASPECTS[aspect]
+    sp = lambda **k: SceneSpec(setting=Setting.green_meadow, **k)  # noqa: E731
+    left = _subject_mask(sp(subject=Subject.dog, subject_motion=SubjectMotion.move_left), size)
+    right = _subject_mask(sp(subject=Subject.dog, subject_motion=SubjectMotion.move_right), size)
+    assert _centroid(left[-1])[1] < _centroid(left[0])[1] - 0.1 * size[1]
+    assert _centroid(right[-1])[1] > _centroid(right[0])[1] + 0.1 * size[1]
+    near = _subject_mask(sp(subject=Subject.elephant, subject_motion=SubjectMotion.approach), size)
+    far = _subject_mask(sp(subject=Subject.elephant, subject_motion=SubjectMotion.recede), size)
+    assert near[-1].sum() > 1.4 * near[0].sum()
+    assert far[-1].sum() < 0.75 * far[0].sum()
+    bounce = _subject_mask(sp(subject=Subject.ball, subject_motion=SubjectMotion.bounce), size)
+    ys = [_centroid(m)[0] for m in bounce if m.any()]
+    assert max(ys) - min(ys) > 0.08 * size[1]
+    still = _subject_mask(sp(subject=Subject.dog, subject_motion=SubjectMotion.still), size)
+    assert abs(_centroid(still[-1])[1] - _centroid(still[0])[1]) < 1.0
+    birds = _subject_mask(SceneSpec(subject=Subject.bird, subject_motion=SubjectMotion.fly_across), size)
+    assert abs(_centroid(birds[-1])[1] - _centroid(birds[0])[1]) > 0.2 * size[1]
