@@ -22,6 +22,7 @@ def run_bench(name: str) -> None:
     script = BENCH_DIR / f"{name.removesuffix('.py')}.py"
     if name.startswith(("_", ".")) or "/" in name or not script.is_file():
         raise InputError(f"no benchmark {name!r}; choose one of: {', '.join(available()) or 'none'}")
-    done = subprocess.run([sys.executable, str(script)], cwd=BENCH_DIR.parent)
+    # -P: the script's own folder must not shadow packages (bench/memory.py vs memory/).
+    done = subprocess.run([sys.executable, "-P", str(script)], cwd=BENCH_DIR.parent)
     if done.returncode != 0:
         raise InputError(f"benchmark {name} failed with exit code {done.returncode}")

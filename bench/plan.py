@@ -7,6 +7,13 @@ object per idea plus a summary. Set REELGRAPH_BENCH_MODEL to try another model s
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/NAME.py`, this folder comes first on sys.path and bench/memory.py would
+# shadow the memory package: drop it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import json
 import os
 import tempfile

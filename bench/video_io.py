@@ -6,12 +6,18 @@ crossfades) into one minute and report the Python-heap peak, which must not grow
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as `python bench/NAME.py`, this folder comes first on sys.path and bench/memory.py would
+# shadow the memory package: drop it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import json
 import platform
 import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 

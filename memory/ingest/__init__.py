@@ -1,0 +1,1 @@
+"""Turning reference films and documents into memory items."""

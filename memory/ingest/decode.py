@@ -1,0 +1,170 @@
+"""Fast, defensive decoding of any video PyAV opens, straight to small numpy planes.
+
+Analysis never needs full-resolution RGB: the luma plane is read as a numpy view of the decoded
+frame and subsampled by striding (about 2.5x faster than ``frame.reformat`` at 720p), chroma the
+same way; RGB is made only for the few thumbnails that become keyframes. Bad files become an
+``InputError`` that names the file and says what is wrong, before anything is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from reelgraph.errors import InputError
+
+MAX_SIDE = 8192
+"""Largest frame side accepted; a header claiming more is hostile or broken."""
+MAX_PIXELS = 8192 * 4320
+PLANAR_YUV = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
+
+
+@dataclass(frozen=True)
+class VideoProbe:
+    """What a film's header says."""
+
+    path: Path
+    width: int
+    height: int
+    fps: float
+    frames: int
+    """Frame count from the header (0 when the container does not say)."""
+    duration_s: float
+    codec: str
+
+
+@dataclass
+class FrameSample:
+    """One decoded frame, reduced for analysis.
+
+    ``luma``: (h, w) uint8, the Y plane subsampled by ``step``; ``chroma``: (2, h/2, w/2) uint8 U
+    and V (4:2:0 geometry regardless of the source); ``thumb``: (th, tw, 3) uint8 RGB or None.
+    """
+
+    index: int
+    time_s: float
+    luma: np.ndarray
+    chroma: np.ndarray
+    thumb: np.ndarray | None = None
+
+
+def probe(path: Path) -> VideoProbe:
+    """Open ``path`` far enough to trust its header; InputError for anything unusable."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; pass a video file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path} is empty (0 bytes); pass a real video file")
+    try:
+        with av.open(str(path)) as container:
+            return _probe_container(path, container)
+    except av.FFmpegError as exc:
+        raise InputError(f"{path} is not a readable video ({exc.strerror or exc}); is it corrupt or not a video?") from exc
+
+
+def _probe_container(path: Path, container: av.container.InputContainer) -> VideoProbe:
+    if not container.streams.video:
+        raise InputError(f"{path} has no video stream; pass a film (mp4, mkv, avi, webm, ...)")
+    stream = container.streams.video[0]
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if width <= 0 or height <= 0:
+        raise InputError(f"{path} declares no frame size ({width}x{height}); the file is corrupt")
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise InputError(
+            f"{path} declares {width}x{height} frames, above the {MAX_SIDE}-pixel limit; "
+            "the header is corrupt or hostile (re-encode it to a normal size)"
+        )
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    fps = float(rate) if rate else 0.0
+    if not 0 < fps <= 1000:
+        fps = 25.0
+    duration = 0.0
+    if stream.duration is not None and stream.time_base is not None:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        duration = container.duration / 1_000_000
+    frames = int(stream.frames or 0) or int(round(duration * fps))
+    return VideoProbe(path, width, height, fps, frames, duration, stream.codec_context.name)
+
+
+def analysis_step(width: int, target_width: int) -> int:
+    """Subsampling stride that brings ``width`` near ``target_width`` (a power of two, >= 1)."""
+    step = 1
+    while width // (step * 2) >= target_width:
+        step *= 2
+    return step
+
+
+def _plane(plane: av.video.plane.VideoPlane) -> np.ndarray:
+    """(height, width) uint8 view of one plane, without copying."""
+    buf = np.frombuffer(plane, np.uint8)
+    return buf.reshape(plane.height, plane.line_size)[:, : plane.width]
+
+
+def yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """BT.601 limited-range Y (h, w) and U, V (h, w) uint8 -> (h, w, 3) uint8 RGB."""
+    yf = (y.astype(np.float32) - 16) * 1.164
+    uf = u.astype(np.float32) - 128
+    vf = v.astype(np.float32) - 128
+    rgb = np.stack([yf + 1.596 * vf, yf - 0.392 * uf - 0.813 * vf, yf + 2.017 * uf], axis=-1)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def iter_frames(
+    path: Path,
+    info: VideoProbe,
+    target_width: int = 160,
+    thumb_every: int = 0,
+    thumb_width: int = 320,
+) -> Iterator[FrameSample]:
+    """Decode ``path`` with threads and yield every frame reduced to about ``target_width`` pixels.
+
+    Every ``thumb_every``-th frame (0: none) also carries an RGB thumbnail about ``thumb_width``
+    wide. Raises InputError if decoding fails or the file ends well before its header says.
+    """
+    step = analysis_step(info.width, target_width)
+    tstep = analysis_step(info.width, thumb_width)
+    index = 0
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            base = stream.start_time or 0
+            tb = float(stream.time_base) if stream.time_base else 1.0 / info.fps
+            for frame in container.decode(stream):
+                if frame.format.name not in PLANAR_YUV:
+                    frame = frame.reformat(format="yuv420p")
+                y = _plane(frame.planes[0])
+                u, v = _plane(frame.planes[1]), _plane(frame.planes[2])
+                # Chroma planes may be full, half-width or half-size: stride to 4:2:0 geometry.
+                cy, cx = y.shape[0] // u.shape[0], y.shape[1] // u.shape[1]
+                cs_y, cs_x = max(1, 2 * step // cy), max(1, 2 * step // cx)
+                luma = y[::step, ::step].copy()
+                chroma = np.stack([u[::cs_y, ::cs_x], v[::cs_y, ::cs_x]])
+                chroma = chroma[:, : (luma.shape[0] + 1) // 2, : (luma.shape[1] + 1) // 2].copy()
+                t = (frame.pts - base) * tb if frame.pts is not None else index / info.fps
+                thumb = None
+                if thumb_every and index % thumb_every == 0:
+                    ty = y[::tstep, ::tstep]
+                    rows = (np.arange(ty.shape[0]) * tstep) // cy
+                    cols = (np.arange(ty.shape[1]) * tstep) // cx
+                    thumb = yuv_to_rgb(ty, u[rows][:, cols], v[rows][:, cols])
+                yield FrameSample(index, max(0.0, float(t)), luma, chroma, thumb)
+                index += 1
+    except av.FFmpegError as exc:
+        raise InputError(
+            f"{path} could not be decoded after frame {index} ({exc.strerror or exc}); the file is corrupt"
+        ) from exc
+    if index == 0:
+        raise InputError(f"{path} holds no decodable frames; the file is corrupt or truncated")
+    if info.frames and index < 0.9 * info.frames - 2:
+        raise InputError(
+            f"{path} ends after {index} of the {info.frames} frames its header promises; the file is "
+            "truncated (download or copy it again)"
+        )

