@@ -197,7 +197,8 @@ def edit_shot(board: Storyboard, shot_id: str, field: str, value: str) -> Storyb
         return Storyboard.model_validate(data)
     except ValidationError as exc:
         messages = [err["msg"].removeprefix("Value error, ") for err in exc.errors()]
-        raise InputError(f"shot {shot_id}: {field}: " + "; ".join(messages)) from None
+        label = "duration" if field == "duration_s" else field
+        raise InputError(f"shot {shot_id}: {label}: " + "; ".join(messages)) from None
 
 
 def apply_edit(board: Storyboard, edit: EditShot) -> Storyboard:

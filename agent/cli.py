@@ -15,7 +15,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from reelgraph.errors import NotYetAvailable, ReelgraphError
+from reelgraph.errors import ReelgraphError
 from reelgraph.project import PROJECT_ENV_VAR, Project
 
 HELP = """\
@@ -225,9 +225,27 @@ def memory_stats(ctx: typer.Context) -> None:
 
 
 @app.command()
-def chat(ctx: typer.Context) -> None:
+def chat(
+    ctx: typer.Context,
+    model: str = typer.Option("local", "--model", help=MODEL_HELP),
+    resume: bool = typer.Option(False, "--resume", help="Continue the studio's interrupted run at once."),
+    aspect: str = typer.Option("16:9", "--aspect", help="Frame shape of planned films."),
+    resolution: Optional[str] = typer.Option(None, "--resolution", help="Exact frame size WxH of planned films."),
+    fps: int = typer.Option(24, "--fps", min=1, max=120, help="Frames per second of planned films."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Planning and render seed."),
+    preview: bool = typer.Option(False, "--preview", help="Fast low-resolution drafts."),
+    review: bool = typer.Option(True, "--review/--no-review", help="Score each shot with the evaluator and retake weak ones."),
+) -> None:
     """Open the terminal studio: chat with the director, edit the storyboard, watch shots render."""
-    raise NotYetAvailable("`reelgraph chat` is the Textual studio of issue 7")
+    from agent.film_commands import FilmOptions
+    from reelgraph.errors import InputError
+
+    options = FilmOptions(model=model, aspect=aspect, resolution=resolution, fps=fps, seed=seed, preview=preview, yes=False, review=review)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InputError("`reelgraph chat` is a terminal app: run it in a terminal (scripts use plan, run and ask)")
+    from tui.app import create_app
+
+    create_app(_project(ctx), options.settings(), use_scorer=review, resume=resume).run()
 
 
 # ----------------------------------------------------------------------------------------------

@@ -51,12 +51,6 @@ def test_bad_generate_options_are_input_errors(tmp_path, capsys, args):
     assert "error:" in err and ("aspect" in err or "even" in err)
 
 
-def test_later_issue_commands_say_which_issue(tmp_path, capsys):
-    """Commands whose machinery is not built yet refuse clearly and name the issue that brings it."""
-    assert main(["--project", str(tmp_path), "chat"]) == 4
-    assert "issue 7" in capsys.readouterr().err
-
-
 def test_models_report_lists_back_ends(capsys):
     """`reelgraph models` names every back-end and says where its files are or how to install it."""
     assert main(["models"]) == 0
