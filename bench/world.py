@@ -1,0 +1,87 @@
+"""The procedural world and its evaluator, one JSON object per case.
+
+    python bench/world.py [--clips 200]
+
+Cases: render throughput on one thread at 128x72 and 256x144 (24 fps, 2-s clips of varied specs);
+the shipped evaluator's accuracy per attribute on fresh clips of the test seed stream (never used in
+training); evaluator throughput (clips/s, decoding excluded, 8-frame resampling included) at batch 1
+and batch 32. On a shared machine wall-clock rates depend on the load, so every case also reports
+the CPU seconds this (single-threaded) process used.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from generation.eval.clip_source import TEST_STREAM, draw_clip, render_draw  # noqa: E402
+from generation.eval.evaluator import SHIPPED_WEIGHTS, load_evaluator  # noqa: E402
+from generation.eval.metrics import attribute_accuracy, predict  # noqa: E402
+from generation.precision import choose_precision  # noqa: E402
+from generation.world.render import render_clip  # noqa: E402
+from generation.world.sample import sample_spec  # noqa: E402
+
+MACHINE = f"{platform.machine()} {os.cpu_count()} cores, torch {torch.__version__}"
+
+
+def emit(case: str, **fields) -> None:
+    print(json.dumps({"bench": "world", "case": case, "machine": MACHINE, **fields}), flush=True)
+
+
+def render_throughput(width: int, height: int, clips: int = 6, frames: int = 48) -> None:
+    rng = np.random.default_rng(12345)
+    specs = [sample_spec(rng) for _ in range(clips)]
+    render_clip(specs[0], width=width, height=height, num_frames=2, fps=24.0, seed=0)  # warm caches
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i, spec in enumerate(specs):
+        render_clip(spec, width=width, height=height, num_frames=frames, fps=24.0, seed=i)
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    emit(f"render_{width}x{height}", threads=1, clips=clips, frames=clips * frames,
+         seconds=round(dt, 3), frames_per_s=round(clips * frames / dt, 1),
+         cpu_seconds=round(cpu, 3), frames_per_cpu_s=round(clips * frames / cpu, 1))
+
+
+def evaluator_cases(n: int) -> None:
+    model = load_evaluator()
+    draws = [draw_clip(TEST_STREAM, i) for i in range(n)]
+    clips = [render_draw(d) for d in draws]
+    t0, c0 = time.perf_counter(), time.process_time()
+    acc = attribute_accuracy(model, clips, [d.spec for d in draws])
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    emit("evaluator_accuracy", clips=n, seed_stream=TEST_STREAM, weights=SHIPPED_WEIGHTS.name,
+         per_attribute=acc.per_attribute, mean=round(acc.mean, 4), worst=round(acc.worst, 4),
+         weights_bytes=SHIPPED_WEIGHTS.stat().st_size,
+         parameters=sum(p.numel() for p in model.parameters()))
+    emit("evaluator_throughput_batch32", clips=n, precision=choose_precision("cpu").name, threads=1,
+         seconds=round(dt, 3), clips_per_s=round(n / dt, 1), clips_per_cpu_s=round(n / cpu, 1))
+    one = clips[: min(50, n)]
+    t0, c0 = time.perf_counter(), time.process_time()
+    for clip in one:
+        predict(model, [clip])
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    emit("evaluator_throughput_batch1", clips=len(one), precision=choose_precision("cpu").name, threads=1,
+         seconds=round(dt, 3), clips_per_s=round(len(one) / dt, 1), ms_per_clip=round(1000 * dt / len(one), 2),
+         cpu_ms_per_clip=round(1000 * cpu / len(one), 2))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="world + evaluator benchmark")
+    ap.add_argument("--clips", type=int, default=200, help="held-out clips for the accuracy case")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    render_throughput(128, 72)
+    render_throughput(256, 144)
+    evaluator_cases(args.clips)
+
+
+if __name__ == "__main__":
+    main()

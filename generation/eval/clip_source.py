@@ -1,0 +1,77 @@
+"""World clips for training and measuring the evaluator: random spec, aspect, size and duration.
+
+Seeds are split into disjoint streams so that no held-out clip was ever seen in training: clip ``i``
+of stream ``s`` is drawn from ``np.random.default_rng([s, i])`` (a NumPy SeedSequence keyed by both
+numbers; different keys give independent streams). Training uses ``TRAIN_STREAM``, the held-out set
+logged during training ``HELDOUT_STREAM``, and tests/benchmarks ``TEST_STREAM``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from generation.eval.clip_input import frame_indices
+from generation.world.spec import SceneSpec
+
+TRAIN_STREAM = 1
+HELDOUT_STREAM = 2
+TEST_STREAM = 3
+
+# (width, height) shapes a clip may come in; 16:9 most often, like the generator's default.
+ASPECTS: tuple[tuple[int, int], ...] = ((16, 9), (16, 9), (9, 16), (1, 1), (4, 3), (21, 9), (3, 4))
+
+
+@dataclass(frozen=True)
+class ClipDraw:
+    """One clip: what it shows, how it is framed and timed, and which of its frames the evaluator reads."""
+
+    spec: SceneSpec
+    width: int
+    height: int
+    total_frames: int
+    """Length of the full clip at ``fps``."""
+    fps: float
+    seed: int
+    picked: tuple[int, ...]
+    """The frame indices ``clip_input.frame_indices`` picks from the full clip."""
+
+
+def draw_clip(
+    stream: int, index: int, num_frames: int = 8, long_side: tuple[int, int] = (96, 160), max_duration_s: float = 8.0
+) -> ClipDraw:
+    """The ``index``-th clip of ``stream``: a sampled spec, a random aspect and size, a frame rate of
+    12, 24 or 30 fps and a duration between 1 and ``max_duration_s`` s (log-uniform)."""
+    from generation.world.sample import sample_spec
+
+    rng = np.random.default_rng([stream, index])
+    spec = sample_spec(rng)
+    aw, ah = ASPECTS[int(rng.integers(len(ASPECTS)))]
+    side = int(rng.integers(long_side[0], long_side[1] + 1))
+    scale = side / max(aw, ah)
+    width, height = max(16, 2 * round(aw * scale / 2)), max(16, 2 * round(ah * scale / 2))
+    fps = float((12, 24, 24, 30)[int(rng.integers(4))])
+    duration = float(np.exp(rng.uniform(np.log(1.0), np.log(max(1.0, max_duration_s)))))
+    total = max(num_frames, round(duration * fps))
+    picked = tuple(int(i) for i in frame_indices(total, num_frames))
+    return ClipDraw(spec=spec, width=width, height=height, total_frames=total, fps=fps,
+                    seed=int(rng.integers(2**31)), picked=picked)
+
+
+def render_draw(draw: ClipDraw) -> np.ndarray:
+    """Only the frames the evaluator would pick from the full clip: uint8 (num_frames, H, W, 3).
+    Rendering just those (the world draws any instant directly) makes a 8-s clip as cheap as a 1-s one."""
+    from generation.world.render import Scene
+
+    scene = Scene(draw.spec, width=draw.width, height=draw.height, num_frames=draw.total_frames, fps=draw.fps, seed=draw.seed)
+    return np.stack([scene.frame(i) for i in draw.picked])
+
+
+def spec_labels(spec: SceneSpec, heads: dict[str, list[str]]) -> dict[str, int]:
+    """Class index of every scored attribute of ``spec`` under the evaluator's head vocabulary."""
+    out = {}
+    for name, classes in heads.items():
+        value = getattr(spec, name)
+        out[name] = classes.index(value.value if hasattr(value, "value") else str(value))
+    return out

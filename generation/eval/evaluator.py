@@ -1,0 +1,209 @@
+"""The evaluator: a small factorised space-time conv net that reads a clip and predicts every scored
+attribute of the world's scene spec (one classification head per attribute).
+
+It bounds every quality figure the project reports (prompt adherence, temporal consistency, Fréchet
+distance all go through it), so it must be right on the world's own clips and not depend on
+pixel-exact renderer artefacts: it is trained on augmented renders (see ``train_evaluator.py``) and
+reads clips through a fixed, documented resampling (``clip_input.py``).
+
+Layout, in the order data flows (DiT/nanoGPT habit): config -> building blocks -> network ->
+checkpoint save/load. Input is ``(B, 3, T, S, S)`` float in [-1, 1] (letterboxed, grey padding = 0);
+the first layer also sees the frame-to-frame differences, which makes motion cheap to learn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from generation.world.spec import SCORED_ATTRIBUTES
+from reelgraph.errors import InputError, ModelUnavailable
+
+# The shipped checkpoint, trained on the world by ``python -m generation.eval.train_evaluator``.
+SHIPPED_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "evaluator.safetensors"
+
+
+def default_heads() -> dict[str, list[str]]:
+    """Class names per scored attribute, in the spec's enum order (the order is the label index)."""
+    return {name: [v.value for v in enum] for name, enum in SCORED_ATTRIBUTES.items()}
+
+
+@dataclass
+class EvaluatorConfig:
+    """Everything needed to rebuild the network; stored inside the checkpoint."""
+
+    num_frames: int = 8
+    """Frames sampled evenly over the whole clip, whatever its length or fps."""
+    size: int = 64
+    """Side of the square canvas the clip is letterboxed into (aspect kept, grey bars)."""
+    widths: tuple[int, ...] = (24, 48, 96, 128)
+    """Channels of the stem and of each stride-2 stage (64 -> 32 -> 16 -> 8 -> 4 pixels)."""
+    feature_dim: int = 128
+    """Penultimate feature size: what the Fréchet distance and temporal consistency compare."""
+    dropout: float = 0.1
+    """Dropout on the penultimate features during training."""
+    heads: dict[str, list[str]] = field(default_factory=default_heads)
+    """Attribute name -> class names; one linear head each."""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))  # key order kept: heads stay in SCORED_ATTRIBUTES order
+
+    @classmethod
+    def from_json(cls, text: str) -> "EvaluatorConfig":
+        raw = json.loads(text)
+        raw["widths"] = tuple(raw["widths"])
+        return cls(**raw)
+
+
+# ------------------------------------------------------------------------------------------------
+# Building blocks
+# ------------------------------------------------------------------------------------------------
+
+
+class SpaceTimeBlock(nn.Module):
+    """A (2+1)-D residual block: a strided 3x3 conv on every frame, then a 3-tap conv along time at
+    every pixel. Time is padded by repeating the end frames, so a static clip gives the same feature
+    at every time step (temporal consistency of a still clip is then exactly 1)."""
+
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__()
+        self.spatial = nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False)
+        self.bn_s = nn.BatchNorm2d(c_out)
+        self.temporal = nn.Conv2d(c_out, c_out, (3, 1), bias=False)
+        self.bn_t = nn.BatchNorm2d(c_out)
+
+    def forward(self, x: torch.Tensor, t: int) -> torch.Tensor:
+        # x: (B*T, C, H, W) -> (B*T, C', H/2, W/2)
+        h = F.relu(self.bn_s(self.spatial(x)))
+        bt, c, hh, ww = h.shape
+        b = bt // t
+        # along time: (B, C', T, H'*W'), replicate-pad T by one on both ends
+        ht = h.reshape(b, t, c, hh * ww).transpose(1, 2)
+        ht = F.pad(ht, (0, 0, 1, 1), mode="replicate")
+        ht = self.bn_t(self.temporal(ht))  # (B, C', T, H'*W')
+        ht = ht.transpose(1, 2).reshape(bt, c, hh, ww)
+        return F.relu(h + ht)
+
+
+# ------------------------------------------------------------------------------------------------
+# The network
+# ------------------------------------------------------------------------------------------------
+
+
+class Evaluator(nn.Module):
+    """Clip -> one logit vector per scored attribute, plus a penultimate feature vector."""
+
+    def __init__(self, config: EvaluatorConfig):
+        super().__init__()
+        self.config = config
+        w = config.widths
+        # stem sees RGB and the RGB difference to the previous frame: 6 channels, stride 2
+        self.stem = nn.Sequential(
+            nn.Conv2d(6, w[0], 5, stride=2, padding=2, bias=False), nn.BatchNorm2d(w[0]), nn.ReLU()
+        )
+        self.blocks = nn.ModuleList(SpaceTimeBlock(a, b) for a, b in zip(w[:-1], w[1:]))
+        # after the stages: (B, C, T, 4, 4) pooled to 2x2 for "mean over time" and "late minus early"
+        self.pooled = 2
+        self.project = nn.Sequential(
+            nn.Linear(2 * w[-1] * self.pooled**2, config.feature_dim), nn.LayerNorm(config.feature_dim), nn.ReLU()
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.heads = nn.ModuleDict({name: nn.Linear(config.feature_dim, len(v)) for name, v in config.heads.items()})
+        self.initialize_weights()
+
+    def initialize_weights(self) -> None:
+        """He init for convs (ReLU follows), small init for the heads, BN to identity; the last BN
+        of every temporal branch starts at zero so each block begins as a plain spatial conv."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, (nn.BatchNorm2d, nn.LayerNorm)):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Linear):
+                nn.init.trunc_normal_(m.weight, std=0.02)
+                nn.init.zeros_(m.bias)
+        for block in self.blocks:
+            nn.init.zeros_(block.bn_t.weight)
+
+    def features(self, clips: torch.Tensor) -> torch.Tensor:
+        """clips: (B, 3, T, S, S) in [-1, 1] -> penultimate features (B, feature_dim), float32.
+        Works for any T >= 1 (a single frame gives a per-frame appearance feature)."""
+        b, c, t, h, w = clips.shape
+        diff = torch.cat([torch.zeros_like(clips[:, :, :1]), clips[:, :, 1:] - clips[:, :, :-1]], dim=2)
+        x = torch.cat([clips, diff], dim=1)  # (B, 6, T, S, S)
+        x = x.transpose(1, 2).reshape(b * t, 6, h, w)  # (B*T, 6, S, S)
+        x = self.stem(x)  # (B*T, w0, S/2, S/2)
+        for block in self.blocks:
+            x = block(x, t)  # ... -> (B*T, C, S/16, S/16)
+        x = F.adaptive_avg_pool2d(x, self.pooled)  # (B*T, C, 2, 2)
+        x = x.reshape(b, t, -1)  # (B, T, C*4)
+        half = max(t // 2, 1)
+        mean = x.mean(dim=1)
+        change = x[:, t - half :].mean(dim=1) - x[:, :half].mean(dim=1)  # zero for T=1 / static clips
+        return self.project(torch.cat([mean, change], dim=1)).float()  # (B, feature_dim)
+
+    def forward(self, clips: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """clips: (B, 3, T, S, S) -> ({attribute: logits (B, n_classes)}, features (B, feature_dim))."""
+        feats = self.features(clips)
+        h = self.dropout(feats)
+        return {name: head(h).float() for name, head in self.heads.items()}, feats
+
+
+# ------------------------------------------------------------------------------------------------
+# Checkpoint: safetensors only, config in the file's metadata (and a JSON beside it for people)
+# ------------------------------------------------------------------------------------------------
+
+
+def save_evaluator(model: Evaluator, path: Path, extra: dict[str, str] | None = None) -> None:
+    """Write weights (fp32, or fp16 where ``extra`` asks nothing else) with the config inside the
+    metadata, atomically, plus ``<name>.json`` beside it holding the same config and ``extra``."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+    meta = {"config": model.config.to_json(), "format": "reelgraph-evaluator-1", **(extra or {})}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    save_file(tensors, str(tmp), metadata=meta)
+    tmp.replace(path)
+    side = {"config": json.loads(model.config.to_json()), **{k: v for k, v in (extra or {}).items()}}
+    path.with_suffix(".json").write_text(json.dumps(side, indent=2, sort_keys=True) + "\n")
+
+
+def load_evaluator(path: Path | None = None) -> Evaluator:
+    """Rebuild the network from a safetensors checkpoint (default: the shipped one), in eval mode.
+
+    Raises ModelUnavailable when the file is missing and InputError when it is not a readable
+    evaluator safetensors file (wrong format, truncated, or weights that do not fit the config)."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path) if path is not None else SHIPPED_WEIGHTS
+    if not path.is_file():
+        raise ModelUnavailable(
+            f"evaluator weights not found at {path}; reinstall reelgraph or train them with "
+            "`python -m generation.eval.train_evaluator`"
+        )
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise InputError(
+            f"{path} is not a readable safetensors evaluator checkpoint ({exc}); "
+            "point at the file written by train_evaluator or restore the shipped one"
+        ) from exc
+    if meta.get("format") != "reelgraph-evaluator-1" or "config" not in meta:
+        raise InputError(f"{path} is a safetensors file but not a reelgraph evaluator (no evaluator config inside)")
+    config = EvaluatorConfig.from_json(meta["config"])
+    model = Evaluator(config)
+    try:
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()})
+    except RuntimeError as exc:
+        raise InputError(f"{path}: weights do not match the evaluator config stored with them ({exc})") from exc
+    return model.eval()

@@ -1,0 +1,150 @@
+"""Quality figures measured through the evaluator: prompt adherence (attribute accuracy), temporal
+consistency and a Fréchet distance between two sets of clips.
+
+All three read clips through the same resampling as the evaluator (``clip_input``), so a figure means
+the same thing for a 1-s 9:16 clip and a 10-s 16:9 one. Features are the evaluator's penultimate
+layer (``Evaluator.features``), L2-normalised where a cosine is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from generation.eval.clip_input import check_clip, letterbox, prepare_clip, to_unit
+from generation.eval.evaluator import Evaluator
+from generation.precision import choose_precision
+from generation.world.spec import SceneSpec
+from reelgraph.errors import InputError
+
+
+@torch.no_grad()
+def predict(model: Evaluator, clips: Iterable[np.ndarray], batch: int = 32) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Run the evaluator over uint8 clips (each (T, H, W, 3), any shape).
+
+    Returns ({attribute: probabilities (N, n_classes)}, features (N, feature_dim))."""
+    cfg = model.config
+    probs: dict[str, list[torch.Tensor]] = {name: [] for name in cfg.heads}
+    feats: list[torch.Tensor] = []
+    pending: list[torch.Tensor] = []
+
+    precision = choose_precision("cpu")  # bf16 only where the CPU runs it natively
+
+    def flush() -> None:
+        with precision.autocast():
+            logits, f = model(torch.stack(pending))
+        for name, l in logits.items():
+            probs[name].append(l.float().softmax(-1))
+        feats.append(f)
+        pending.clear()
+
+    model.eval()
+    for clip in clips:
+        pending.append(prepare_clip(clip, cfg.num_frames, cfg.size))
+        if len(pending) == batch:
+            flush()
+    if pending:
+        flush()
+    if not feats:
+        raise InputError("no clips were given to the evaluator")
+    return {n: torch.cat(p).numpy() for n, p in probs.items()}, torch.cat(feats).numpy()
+
+
+# ------------------------------------------------------------------------------------------------
+# Prompt adherence
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttributeAccuracy:
+    """Fraction of clips whose predicted value equals the asked value, per attribute and overall."""
+
+    per_attribute: dict[str, float]
+    mean: float
+    worst: float
+    clips: int
+
+
+def attribute_accuracy(model: Evaluator, clips: Sequence[np.ndarray], specs: Sequence[SceneSpec]) -> AttributeAccuracy:
+    """How often the evaluator reads back each scored attribute of the spec a clip was asked for."""
+    if len(clips) != len(specs):
+        raise InputError(f"{len(clips)} clips but {len(specs)} specs; give one spec per clip")
+    probs, _ = predict(model, clips)
+    per = {}
+    for name, classes in model.config.heads.items():
+        asked = np.array([classes.index(getattr(s, name).value) for s in specs])
+        per[name] = float((probs[name].argmax(-1) == asked).mean())
+    return AttributeAccuracy(per_attribute=per, mean=float(np.mean(list(per.values()))), worst=min(per.values()), clips=len(clips))
+
+
+# ------------------------------------------------------------------------------------------------
+# Temporal consistency
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemporalConsistency:
+    """Cosine similarity of per-frame evaluator features: mean over consecutive sampled frames, and
+    first vs last frame. 1.0 means the frames look the same to the evaluator."""
+
+    consecutive: float
+    first_last: float
+    frames: int
+
+
+@torch.no_grad()
+def frame_features(model: Evaluator, frames: np.ndarray, num_frames: int = 16) -> torch.Tensor:
+    """Per-frame appearance features of ``num_frames`` frames spread over a clip: (n, feature_dim),
+    each frame read as a one-frame clip (no motion signal, so only what is shown counts)."""
+    from generation.eval.clip_input import frame_indices
+
+    check_clip(frames)
+    picked = frames[frame_indices(frames.shape[0], num_frames)]
+    x = letterbox(to_unit(picked), model.config.size)  # (n, 3, S, S)
+    model.eval()
+    return model.features(x.unsqueeze(2))  # (n, 3, 1, S, S) -> (n, D)
+
+
+def temporal_consistency(model: Evaluator, frames: np.ndarray, num_frames: int = 16) -> TemporalConsistency:
+    """Feature similarity of consecutive frames and of the first vs the last frame of one clip."""
+    f = F.normalize(frame_features(model, frames, num_frames), dim=-1)
+    consecutive = (f[1:] * f[:-1]).sum(-1).mean() if len(f) > 1 else torch.tensor(1.0)
+    return TemporalConsistency(consecutive=float(consecutive), first_last=float((f[0] * f[-1]).sum()), frames=len(f))
+
+
+# ------------------------------------------------------------------------------------------------
+# Fréchet distance
+# ------------------------------------------------------------------------------------------------
+
+
+def _sqrtm_psd(a: np.ndarray) -> np.ndarray:
+    w, v = np.linalg.eigh((a + a.T) / 2)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+def frechet_distance_from_features(a: np.ndarray, b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (N_a, D) and (N_b, D):
+    |mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a^1/2 S_b S_a^1/2)^1/2). Computed with symmetric
+    eigendecompositions (float64), which stays real and stable for rank-deficient covariances."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise InputError(f"feature sets must be (N, D) with the same D, got {a.shape} and {b.shape}")
+    if len(a) < 2 or len(b) < 2:
+        raise InputError("a Fréchet distance needs at least 2 clips in each set")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root_a = _sqrtm_psd(s_a)
+    cross = _sqrtm_psd(root_a @ s_b @ root_a)
+    value = float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * np.trace(cross))
+    return max(value, 0.0)
+
+
+def frechet_distance(model: Evaluator, clips_a: Iterable[np.ndarray], clips_b: Iterable[np.ndarray]) -> float:
+    """Fréchet distance between two sets of clips on the evaluator's penultimate features."""
+    _, fa = predict(model, clips_a)
+    _, fb = predict(model, clips_b)
+    return frechet_distance_from_features(fa, fb)

@@ -1,0 +1,293 @@
+"""Train the evaluator on freshly rendered world clips, resumably, on a shared CPU.
+
+    nice -n 19 python -m generation.eval.train_evaluator --out runs/evaluator --steps 20000
+
+Reads top to bottom: config -> clip stream (rendering in one DataLoader worker so it overlaps the
+optimiser) -> held-out set -> init or resume -> lr schedule -> loop (log, evaluate, checkpoint,
+export). Every rendered clip is new (training seed stream, see ``clip_source``); to get more than one
+step out of each render, a batch mixes fresh clips with re-corrupted clips from a ring of recent
+ones. Checkpoints (model + AdamW moments) are safetensors with the step counters in their metadata;
+the held-out accuracy per attribute goes to ``log.jsonl`` after every evaluation, and the best model
+so far (by its worst attribute) is exported as the shippable checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+
+from generation.eval.augment import AugmentConfig, corrupt, random_crop
+from generation.eval.clip_input import prepare_clip
+from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw, spec_labels
+from generation.eval.evaluator import SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, save_evaluator
+from generation.precision import choose_precision
+
+
+@dataclass
+class TrainConfig:
+    """One training run; stored beside its checkpoints."""
+
+    out_dir: Path = Path("runs/evaluator")
+    """Checkpoints, log.jsonl and the best model of this run."""
+    export_to: Path | None = SHIPPED_WEIGHTS
+    """Where the best model (by worst held-out attribute) is also written; None to keep it in out_dir."""
+    steps: int = 20000
+    """Optimiser steps in total (the lr schedule spans them)."""
+    batch_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 0.05
+    warmup: int = 300
+    label_smoothing: float = 0.05
+    fresh_per_batch: int = 16
+    """Newly rendered clips per batch; the rest are re-corrupted from the ring of recent clips."""
+    ring: int = 2048
+    """How many recent rendered clips (raw frames) the worker keeps for reuse."""
+    max_duration_s: float = 8.0
+    """Longest clip drawn (1 s is the shortest); the evaluator's frames span the whole clip."""
+    heldout_clips: int = 200
+    """Clips of the held-out seed stream rendered once, uncorrupted, for the logged accuracy."""
+    eval_every: int = 250
+    checkpoint_every_s: float = 180.0
+    log_every: int = 25
+    bf16: bool = True
+    """Allow bf16 autocast where the CPU runs it natively (``generation.precision``). Where it does
+    not (this 2-core AMD EPYC has no AVX-512 BF16), bf16 convolutions measured 8-30x slower than fp32
+    with torch 2.13.0+cpu, so fp32 runs."""
+    model: EvaluatorConfig = field(default_factory=EvaluatorConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+
+# ------------------------------------------------------------------------------------------------
+# Clip stream
+# ------------------------------------------------------------------------------------------------
+
+
+def make_example(frames: np.ndarray, model: EvaluatorConfig, aug: AugmentConfig, rng: np.random.Generator) -> torch.Tensor:
+    """Raw rendered frames (T, H, W, 3) -> one corrupted evaluator input (3, T', S, S)."""
+    return corrupt(prepare_clip(random_crop(frames, aug, rng), model.num_frames, model.size), aug, rng)
+
+
+class ClipStream(IterableDataset):
+    """Endless batches ``(x (B, 3, T, S, S) float32, y (B, n_attributes) int64)`` of training clips,
+    starting at clip index ``start`` of the training seed stream."""
+
+    def __init__(self, cfg: TrainConfig, start: int):
+        self.cfg, self.start = cfg, start
+
+    def __iter__(self):
+        torch.set_num_threads(1)
+        info = get_worker_info()
+        wid, nw = (info.id, info.num_workers) if info else (0, 1)
+        cfg, heads = self.cfg, self.cfg.model.heads
+        rng = np.random.default_rng([TRAIN_STREAM, 10**9 + self.start, wid])
+        ring: list[tuple[np.ndarray, list[int]]] = []
+        index = self.start + wid
+        while True:
+            xs, ys = [], []
+            for _ in range(cfg.fresh_per_batch):
+                draw = draw_clip(TRAIN_STREAM, index, cfg.model.num_frames, max_duration_s=cfg.max_duration_s)
+                index += nw
+                frames = render_draw(draw)
+                labels = list(spec_labels(draw.spec, heads).values())
+                if len(ring) < cfg.ring:
+                    ring.append((frames, labels))
+                else:
+                    ring[int(rng.integers(cfg.ring))] = (frames, labels)
+                xs.append(make_example(frames, cfg.model, cfg.augment, rng))
+                ys.append(labels)
+            for _ in range(cfg.batch_size - cfg.fresh_per_batch):
+                frames, labels = ring[int(rng.integers(len(ring)))]
+                xs.append(make_example(frames, cfg.model, cfg.augment, rng))
+                ys.append(labels)
+            yield torch.stack(xs), torch.tensor(ys, dtype=torch.int64)
+
+
+def heldout_set(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``heldout_clips`` clips of the held-out stream, uncorrupted: (N, 3, T, S, S), (N, A).
+    Rendered once per run and kept in ``out_dir/heldout.safetensors`` so a resume starts at once."""
+    from safetensors.torch import load_file, save_file
+
+    cache = cfg.out_dir / "heldout.safetensors"
+    if cache.is_file():
+        saved = load_file(str(cache))
+        if saved["x"].shape[0] == cfg.heldout_clips and tuple(saved["x"].shape[2:]) == (
+            cfg.model.num_frames, cfg.model.size, cfg.model.size
+        ):
+            return saved["x"], saved["y"]
+    xs, ys = [], []
+    for i in range(cfg.heldout_clips):
+        draw = draw_clip(HELDOUT_STREAM, i, cfg.model.num_frames, max_duration_s=cfg.max_duration_s)
+        xs.append(prepare_clip(render_draw(draw), cfg.model.num_frames, cfg.model.size))
+        ys.append(list(spec_labels(draw.spec, cfg.model.heads).values()))
+    x, y = torch.stack(xs), torch.tensor(ys, dtype=torch.int64)
+    save_file({"x": x, "y": y}, str(cache))
+    return x, y
+
+
+@torch.no_grad()
+def accuracy(model: Evaluator, x: torch.Tensor, y: torch.Tensor, bf16: bool, batch: int = 100) -> dict[str, float]:
+    """Per-attribute accuracy of ``model`` on prepared clips ``x`` with labels ``y`` (N, A)."""
+    model.eval()
+    correct = torch.zeros(y.shape[1])
+    for i in range(0, len(x), batch):
+        with choose_precision("cpu", bf16).autocast():
+            logits, _ = model(x[i : i + batch])
+        pred = torch.stack([l.argmax(-1) for l in logits.values()], dim=1)
+        correct += (pred == y[i : i + batch]).float().sum(0)
+    model.train()
+    return {name: float(c) / len(x) for name, c in zip(model.config.heads, correct)}
+
+
+# ------------------------------------------------------------------------------------------------
+# Checkpoints (safetensors only)
+# ------------------------------------------------------------------------------------------------
+
+
+def save_state(path: Path, model: Evaluator, opt: torch.optim.Optimizer, counters: dict) -> None:
+    """Model weights, AdamW moments and counters in one safetensors file, written atomically."""
+    from safetensors.torch import save_file
+
+    tensors = {f"model.{k}": v.detach().clone() for k, v in model.state_dict().items()}
+    for i, st in opt.state_dict()["state"].items():
+        for k, v in st.items():
+            tensors[f"opt.{i}.{k}"] = torch.as_tensor(v).detach().clone().reshape(-1) if k == "step" else v.detach().clone()
+    meta = {"counters": json.dumps(counters), "config": model.config.to_json()}
+    tmp = path.with_suffix(".tmp")
+    save_file(tensors, str(tmp), metadata=meta)
+    tmp.replace(path)
+
+
+def load_state(path: Path, model: Evaluator, opt: torch.optim.Optimizer) -> dict:
+    """Restore what ``save_state`` wrote; returns the counters."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata()
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    sd = opt.state_dict()
+    state: dict[int, dict] = {}
+    for k, v in tensors.items():
+        if k.startswith("opt."):
+            _, i, name = k.split(".", 2)
+            state.setdefault(int(i), {})[name] = v.reshape(()) if name == "step" else v
+    sd["state"] = state
+    opt.load_state_dict(sd)
+    return json.loads(meta["counters"])
+
+
+# ------------------------------------------------------------------------------------------------
+# Loop
+# ------------------------------------------------------------------------------------------------
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warmup, then cosine decay to 5 % of the peak."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    p = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def train(cfg: TrainConfig) -> dict:
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    log = (cfg.out_dir / "log.jsonl").open("a")
+    model = Evaluator(cfg.model)
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr
+    )
+    state_path = cfg.out_dir / "state.safetensors"
+    counters = {"step": 0, "clips": 0, "train_s": 0.0, "best_min_acc": -1.0}
+    if state_path.exists():
+        counters = load_state(state_path, model, opt)
+        print(f"resumed at step {counters['step']}", flush=True)
+    hx, hy = heldout_set(cfg)
+    loader = DataLoader(ClipStream(cfg, counters["clips"]), batch_size=None, num_workers=1, prefetch_factor=4, persistent_workers=True)
+    last_ckpt = time.time()
+    t0 = time.time()
+    base_train_s = counters["train_s"]
+    model.train()
+    for x, y in loader:
+        step = counters["step"]
+        if step >= cfg.steps:
+            break
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, cfg)
+        with choose_precision("cpu", cfg.bf16).autocast():
+            logits, _ = model(x)
+        losses = [F.cross_entropy(l, y[:, i], label_smoothing=cfg.label_smoothing) for i, l in enumerate(logits.values())]
+        loss = torch.stack(losses).sum()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
+        opt.step()
+        counters["step"] = step + 1
+        counters["clips"] += cfg.fresh_per_batch
+        counters["train_s"] = base_train_s + time.time() - t0
+        if counters["step"] % cfg.log_every == 0:
+            row = {"step": counters["step"], "loss": round(loss.item(), 4), "lr": lr_at(step, cfg),
+                   "train_s": round(counters["train_s"], 1),
+                   "losses": {n: round(l.item(), 3) for n, l in zip(logits, losses)}}
+            log.write(json.dumps(row) + "\n")
+            log.flush()
+        if counters["step"] % cfg.eval_every == 0 or counters["step"] == cfg.steps:
+            acc = accuracy(model, hx, hy, cfg.bf16)
+            worst = min(acc.values())
+            log.write(json.dumps({"step": counters["step"], "heldout": acc, "worst": worst,
+                                  "train_s": round(counters["train_s"], 1)}) + "\n")
+            log.flush()
+            print(f"step {counters['step']} loss {loss.item():.3f} worst {worst:.3f} {acc}", flush=True)
+            if worst >= counters["best_min_acc"]:
+                counters["best_min_acc"] = worst
+                extra = {"heldout_accuracy": json.dumps(acc), "steps": str(counters["step"]),
+                         "train_s": f"{counters['train_s']:.0f}", "train_clips_rendered": str(counters["clips"])}
+                save_evaluator(model, cfg.out_dir / "best.safetensors", extra)
+                if cfg.export_to is not None:
+                    save_evaluator(model, Path(cfg.export_to), extra)
+        if time.time() - last_ckpt > cfg.checkpoint_every_s:
+            save_state(state_path, model, opt, counters)
+            last_ckpt = time.time()
+    save_state(state_path, model, opt, counters)
+    return counters
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=TrainConfig.out_dir)
+    ap.add_argument("--steps", type=int, default=TrainConfig.steps)
+    ap.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    ap.add_argument("--fresh-per-batch", type=int, default=TrainConfig.fresh_per_batch)
+    ap.add_argument("--lr", type=float, default=TrainConfig.lr)
+    ap.add_argument("--no-export", action="store_true", help="keep the best model in --out only")
+    ap.add_argument("--size", type=int, default=EvaluatorConfig.size, help="canvas side in pixels")
+    ap.add_argument("--frames", type=int, default=EvaluatorConfig.num_frames, help="frames read per clip")
+    ap.add_argument("--max-duration", type=float, default=TrainConfig.max_duration_s, help="longest clip, seconds")
+    ap.add_argument("--soften-max", type=float, default=AugmentConfig.soften_max)
+    ap.add_argument("--blur-max", type=float, default=AugmentConfig.blur_sigma_max)
+    ap.add_argument("--noise-max", type=float, default=AugmentConfig.noise_max)
+    args = ap.parse_args(argv)
+    cfg = TrainConfig(out_dir=args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                      fresh_per_batch=args.fresh_per_batch, export_to=None if args.no_export else SHIPPED_WEIGHTS,
+                      max_duration_s=args.max_duration,
+                      model=EvaluatorConfig(num_frames=args.frames, size=args.size),
+                      augment=AugmentConfig(soften_max=args.soften_max, blur_sigma_max=args.blur_max, noise_max=args.noise_max))
+    (cfg.out_dir).mkdir(parents=True, exist_ok=True)
+    (cfg.out_dir / "train_config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))
+    print(json.dumps(train(cfg)))
+
+
+if __name__ == "__main__":
+    main()

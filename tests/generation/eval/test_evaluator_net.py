@@ -1,0 +1,110 @@
+"""The evaluator network and its checkpoint format: any clip shape in, one head per scored attribute
+out, safetensors round-trip with the config inside, and clear errors for files that are not ours."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from generation.eval.clip_input import prepare_clip
+from generation.eval.evaluator import Evaluator, EvaluatorConfig, load_evaluator, save_evaluator
+from generation.world.spec import SCORED_ATTRIBUTES
+from reelgraph.errors import InputError, ModelUnavailable
+
+
+def tiny() -> Evaluator:
+    torch.manual_seed(0)
+    return Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16)).eval()
+
+
+@pytest.mark.parametrize("shape", [(30, 72, 128), (5, 128, 72), (1, 50, 50), (97, 9, 301)])
+def test_prepare_clip_any_length_and_aspect(shape):
+    """Clips of any length and aspect (16:9, 9:16, 1:1, extreme) become (3, T, S, S) in [-1, 1]
+    with the content centred and grey (0) bars where the aspect does not fill the square."""
+    t, h, w = shape
+    frames = np.full((t, h, w, 3), 255, np.uint8)
+    x = prepare_clip(frames, 8, 64)
+    assert x.shape == (3, 8, 64, 64)
+    assert float(x.max()) == pytest.approx(1.0) and float(x.min()) >= -1.0
+    if h > w * 1.2:  # tall clip: bars left and right
+        assert float(x[:, :, :, 0].abs().max()) == 0.0 and float(x[:, :, 32, 32].min()) == pytest.approx(1.0)
+    if w > h * 1.2:  # wide clip: bars top and bottom
+        assert float(x[:, :, 0, :].abs().max()) == 0.0
+
+
+def test_prepare_clip_samples_whole_clip_evenly():
+    """Frame i of a 100-frame clip whose frames are numbered by brightness: first and last are kept."""
+    frames = np.stack([np.full((16, 16, 3), i, np.uint8) for i in range(100)])
+    x = prepare_clip(frames, 8, 16)
+    levels = ((x[0, :, 8, 8] + 1) * 127.5).round().int().tolist()
+    assert levels[0] == 0 and levels[-1] == 99 and levels == sorted(levels)
+
+
+def test_forward_heads_and_features():
+    """One logit vector per scored attribute (sized by its vocabulary) and a feature per clip, for
+    any number of frames (a single frame included)."""
+    model = tiny()
+    for t in (1, 8, 12):
+        logits, feats = model(torch.zeros(2, 3, t, 64, 64))
+        assert set(logits) == set(SCORED_ATTRIBUTES)
+        for name, enum in SCORED_ATTRIBUTES.items():
+            assert logits[name].shape == (2, len(enum))
+        assert feats.shape == (2, 16) and torch.isfinite(feats).all()
+
+
+def test_static_clip_features_do_not_change_over_time():
+    """Time is padded by repetition, so a still clip's per-step features are identical: the change
+    half of the feature vector is exactly zero and the result equals the one-frame reading."""
+    model = tiny()
+    frame = torch.rand(1, 3, 1, 64, 64) * 2 - 1
+    f8 = model.features(frame.expand(1, 3, 8, 64, 64).contiguous())
+    f1 = model.features(frame)
+    assert torch.allclose(f8, f1, atol=1e-5)
+
+
+def test_save_load_roundtrip(tmp_path):
+    """The checkpoint rebuilds the same network from the config stored inside it."""
+    model = tiny()
+    path = tmp_path / "ev.safetensors"
+    save_evaluator(model, path, {"note": "test"})
+    assert path.with_suffix(".json").is_file()
+    loaded = load_evaluator(path)
+    assert loaded.config == model.config
+    x = torch.rand(2, 3, 8, 64, 64) * 2 - 1
+    with torch.no_grad():
+        a, fa = model(x)
+        b, fb = loaded(x)
+    assert torch.allclose(fa, fb) and all(torch.allclose(a[k], b[k]) for k in a)
+
+
+def test_load_rejects_bad_files(tmp_path):
+    """A missing file is ModelUnavailable; a pickle, a truncated file, or a foreign safetensors file
+    is an InputError naming the file, never an unpickling or a crash."""
+    with pytest.raises(ModelUnavailable):
+        load_evaluator(tmp_path / "nope.safetensors")
+    pickled = tmp_path / "pickled.safetensors"
+    torch.save(tiny().state_dict(), pickled)
+    with pytest.raises(InputError, match="pickled.safetensors"):
+        load_evaluator(pickled)
+    good = tmp_path / "good.safetensors"
+    save_evaluator(tiny(), good)
+    truncated = tmp_path / "truncated.safetensors"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(InputError):
+        load_evaluator(truncated)
+    from safetensors.torch import save_file
+
+    foreign = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(3)}, str(foreign))
+    with pytest.raises(InputError, match="not a reelgraph evaluator"):
+        load_evaluator(foreign)
+
+
+def test_prepare_clip_rejects_non_clips():
+    with pytest.raises(InputError):
+        prepare_clip(np.zeros((4, 8, 8), np.uint8), 8, 64)
+    with pytest.raises(InputError):
+        prepare_clip(np.zeros((4, 8, 8, 3), np.float32), 8, 64)
+    with pytest.raises(InputError):
+        prepare_clip(np.zeros((0, 8, 8, 3), np.uint8), 8, 64)
