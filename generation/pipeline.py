@@ -1,0 +1,391 @@
+"""The ``Generator``: one object, loaded once, that makes video in six modes.
+
+    gen = Generator.load()                                   # the shipped checkpoint, CPU or CUDA
+    video = gen.text_to_video("a red ball bounces on a beach at sunset", seconds=4, seed=1)
+    video.save(path)                                         # H.264 MP4 through generation.video_io
+
+Every mode is the same denoising of a latent *window* with some latent frames given as clean context
+(``generation.flow``): text-to-video and text-to-image give none, image-to-video the first,
+forward extension a prefix, backward extension a suffix, interpolation both ends; edit (SDEdit)
+starts from the noised latents of an existing clip instead of pure noise.
+
+Long shots are made window by window: each new window is conditioned on the last frames of what
+was already made (re-encoded from the output pixels), so working memory is that of one window
+whatever the duration. Frames the caller gives (the image, the clip being extended, the two clips
+being joined) appear in the output *verbatim*: the window decodes its context frames too, and those
+decoded copies are thrown away, never the given pixels (``GenerationInfo.given`` says where they are).
+
+Steps follow diffusers' pipelines: check inputs, encode prompt, prepare latents, denoise, decode.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+
+from generation.autoencoder import TEMPORAL_FACTOR, VideoAutoencoder, frames_to_tensor, latent_frames, pixel_frames, tensor_to_frames
+from generation.checkpoint import GeneratorConfig, load_generator
+from generation.generation_output import GeneratedVideo, GenerationInfo, Mode, Progress, as_frames
+from generation.dit import DiT
+from generation.precision import choose_precision
+from generation.sampler import GuidedVelocity, SamplerConfig, StepInfo, integrate
+from generation.text_encoder import TextEncoder, TextStates
+from reelgraph.errors import InputError
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "generator"
+FULL_SIZES = {"16:9": (256, 144), "9:16": (144, 256), "1:1": (192, 192), "4:3": (224, 168), "21:9": (336, 144)}
+
+
+@dataclass
+class _Job:
+    """State of one call: prompt states, sampler settings, the seeded noise source, progress."""
+
+    cond: TextStates
+    uncond: TextStates | None
+    sampler: SamplerConfig
+    rng: torch.Generator
+    progress: Callable[[Progress], None] | None
+    windows: int
+    window: int = 0
+    height: int = 0
+    width: int = 0
+
+
+class Generator:
+    """The built-in latent video diffusion generator. Load once; every method is seed-deterministic."""
+
+    def __init__(self, cfg: GeneratorConfig, autoencoder: VideoAutoencoder, dit: DiT,
+                 device: torch.device | str | None = None, text_encoder: TextEncoder | None = None):
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.cfg = cfg
+        self.autoencoder = autoencoder.eval().requires_grad_(False).to(self.device).to(memory_format=torch.channels_last)
+        self.dit = dit.eval().requires_grad_(False).to(self.device)
+        self.text_encoder = text_encoder or TextEncoder(self.device)
+        self.precision = choose_precision(self.device)
+        c = cfg.autoencoder.latent_channels
+        self._mean = torch.tensor(cfg.latent_mean, dtype=torch.float32, device=self.device).reshape(1, c, 1, 1, 1)
+        self._std = torch.tensor(cfg.latent_std, dtype=torch.float32, device=self.device).reshape(1, c, 1, 1, 1)
+        self._null: TextStates | None = None
+
+    @classmethod
+    def load(cls, folder: Path | str = DEFAULT_WEIGHTS, device: torch.device | str | None = None) -> "Generator":
+        """Load a checkpoint folder (config.json + safetensors); refuses any other weight format."""
+        cfg, ae, dit = load_generator(Path(folder))
+        return cls(cfg, ae, dit, device=device)
+
+    @staticmethod
+    def size_for(aspect: str = "16:9", preview: bool = False) -> tuple[int, int]:
+        """(width, height) the generator uses for an aspect ratio: 256x144-class, half that in preview."""
+        if aspect not in FULL_SIZES:
+            raise InputError(f"aspect {aspect!r} is not one of {', '.join(FULL_SIZES)}; or pass width and height")
+        w, h = FULL_SIZES[aspect]
+        return (w // 2, h // 2) if preview else (w, h)
+
+    # ------------------------------------------------------------------ step 1: check inputs
+
+    def _size(self, width: int | None, height: int | None, preview: bool) -> tuple[int, int]:
+        w, h = (width, height) if width and height else self.size_for("16:9", preview)
+        if w < 8 or h < 8 or w > 4096 or h > 4096:
+            raise InputError(f"frame size {w}x{h} is out of range; use 8..4096 pixels a side")
+        return int(w), int(h)
+
+    def _frames_for(self, seconds: float, fps: float) -> int:
+        if not (seconds > 0 and math.isfinite(seconds)):
+            raise InputError(f"duration must be a positive number of seconds, got {seconds}")
+        return max(1, round(seconds * fps))
+
+    def _job(self, prompt: str, seed: int, preview: bool, steps: int | None, guidance: float | None,
+             method: str | None, progress, windows: int, width: int, height: int) -> _Job:
+        if not isinstance(prompt, str):
+            raise InputError("the prompt must be text")
+        base = SamplerConfig()
+        n_steps = steps or (max(2, base.steps // 2) if preview else base.steps)
+        if n_steps < 1 or n_steps > 200:
+            raise InputError(f"steps must be 1..200, got {n_steps}")
+        method = method or base.method
+        if method not in ("euler", "heun"):
+            raise InputError(f"sampler method must be euler or heun, got {method!r}")
+        sampler = SamplerConfig(steps=n_steps, method=method, guidance=base.guidance if guidance is None else guidance, shift=base.shift)
+        # ---------------------------------------------------------- step 2: encode the prompt
+        cond = self.text_encoder.encode([prompt]).to(self.device)
+        uncond = None
+        if sampler.guidance != 1.0:
+            if self._null is None:
+                self._null = self.text_encoder.encode([""]).to(self.device)
+            uncond = self._null
+        rng = torch.Generator().manual_seed(int(seed))
+        return _Job(cond=cond, uncond=uncond, sampler=sampler, rng=rng, progress=progress, windows=windows,
+                    height=height, width=width)
+
+    # ------------------------------------------------------------------ latents <-> pixels
+
+    def _encode(self, frames: np.ndarray, groups_only: bool = False) -> torch.Tensor:
+        """uint8 (T, H, W, 3) -> normalised latents (1, C, t, h, w)."""
+        x = frames_to_tensor(torch.from_numpy(frames).to(self.device))[None]  # (1, T, 3, H, W)
+        with torch.no_grad(), self.precision.autocast():
+            z = self.autoencoder.encode_groups(x) if groups_only else self.autoencoder.encode(x)
+        return (z.float() - self._mean) / self._std
+
+    def _decode(self, z: torch.Tensor, height: int, width: int) -> np.ndarray:
+        """Normalised latents (1, C, t, h, w) -> uint8 (1 + 4(t-1), H, W, 3)."""
+        with torch.no_grad(), self.precision.autocast():
+            x = self.autoencoder.decode(z * self._std + self._mean, height, width)
+        return tensor_to_frames(x[0]).cpu().numpy()
+
+    def _latent_hw(self, height: int, width: int) -> tuple[int, int]:
+        f = self.cfg.autoencoder.spatial_factor
+        return math.ceil(height / f), math.ceil(width / f)
+
+    # ------------------------------------------------------------------ step 3-4: one window
+
+    def _denoise(self, job: _Job, n_lat: int, known_lat: torch.Tensor | None, known: torch.Tensor,
+                 source: torch.Tensor | None = None, strength: float = 1.0) -> torch.Tensor:
+        """Denoise one window of ``n_lat`` latent frames; ``known`` (1, n_lat) marks context frames
+        whose clean latents are in ``known_lat``. With ``source``, start from it noised to ``strength``."""
+        h, w = self._latent_hw(job.height, job.width)
+        shape = (1, self.cfg.autoencoder.latent_channels, n_lat, h, w)
+        noise = torch.randn(shape, generator=job.rng).to(self.device)  # CPU noise: same on CUDA
+        if source is not None:
+            x, start = (1 - strength) * source + strength * noise, strength
+            steps = max(1, round(job.sampler.steps * strength))
+        else:
+            x, start, steps = noise, 1.0, job.sampler.steps
+        sampler = SamplerConfig(steps=steps, method=job.sampler.method, guidance=job.sampler.guidance, shift=job.sampler.shift)
+        if known_lat is None:
+            known_lat = torch.zeros(shape, device=self.device)
+        velocity = GuidedVelocity(self.dit, job.cond, job.uncond, sampler.guidance, known.to(self.device), known_lat,
+                                  self.precision.autocast)
+        job.window += 1
+
+        def on_step(info: StepInfo) -> None:
+            if job.progress is not None:
+                job.progress(Progress(job.window, job.windows, info.step, info.steps, tuple(info.latents.shape)))
+
+        return integrate(velocity, x, sampler, start=start, callback=on_step)
+
+    # ------------------------------------------------------------------ windowed generation
+
+    def _windows_forward(self, tail_len: int, n_new: int) -> int:
+        """How many windows ``_extend_forward`` will denoise (mirrors its loop, for progress)."""
+        count = 0
+        while n_new > 0:
+            k = max(1, min(self.cfg.context_latents, 1 + (tail_len - 1) // TEMPORAL_FACTOR))
+            made = min(n_new, TEMPORAL_FACTOR * max(1, min(self.cfg.window_latents - k, math.ceil(n_new / TEMPORAL_FACTOR))))
+            n_new, tail_len, count = n_new - made, tail_len + made, count + 1
+        return count
+
+    def _first_window(self, job: _Job, num_frames: int) -> np.ndarray:
+        """Text-to-video of up to one window: uint8 (min(T, window frames), H, W, 3)."""
+        n_lat = min(self.cfg.window_latents, latent_frames(num_frames))
+        z = self._denoise(job, n_lat, None, torch.zeros(1, n_lat, dtype=torch.bool))
+        return self._decode(z, job.height, job.width)[:num_frames]
+
+    def _extend_forward(self, job: _Job, tail: np.ndarray, n_new: int) -> Iterator[np.ndarray]:
+        """Yield ``n_new`` frames that continue ``tail`` (uint8 (T, H, W, 3)), window by window; only
+        the last few frames of the output are kept as the next window's context."""
+        k_max = self.cfg.context_latents
+        while n_new > 0:
+            k = max(1, min(k_max, 1 + (len(tail) - 1) // TEMPORAL_FACTOR))
+            ctx_frames = tail[-pixel_frames(k):]
+            ctx = self._encode(ctx_frames)  # (1, C, k, h, w): image latent + k-1 group latents
+            new_lat = min(self.cfg.window_latents - k, math.ceil(n_new / TEMPORAL_FACTOR))
+            new_lat = max(1, new_lat)
+            n_lat = k + new_lat
+            known = torch.zeros(1, n_lat, dtype=torch.bool)
+            known[:, :k] = True
+            known_lat = torch.cat([ctx, torch.zeros_like(ctx[:, :, :1]).expand(-1, -1, new_lat, -1, -1)], dim=2)
+            z = self._denoise(job, n_lat, known_lat, known)
+            frames = self._decode(z, job.height, job.width)[pixel_frames(k):][:n_new]  # drop decoded context
+            n_new -= len(frames)
+            tail = np.concatenate([tail, frames])[-pixel_frames(k_max):]
+            yield frames
+
+    def _extend_backward(self, job: _Job, head: np.ndarray, n_new: int) -> Iterator[np.ndarray]:
+        """Yield chunks of frames that lead into ``head``, nearest chunk first (each chunk goes before
+        the previous one)."""
+        k_max = self.cfg.context_latents
+        while n_new > 0:
+            k = max(1, min(k_max, len(head) // TEMPORAL_FACTOR))
+            ctx_frames = head[: TEMPORAL_FACTOR * k]
+            if len(ctx_frames) < TEMPORAL_FACTOR:  # a clip shorter than one group: repeat its first frame
+                ctx_frames = np.concatenate([np.repeat(ctx_frames[:1], TEMPORAL_FACTOR - len(ctx_frames), 0), ctx_frames])
+            ctx = self._encode(ctx_frames, groups_only=True)  # (1, C, k, h, w) group latents
+            new_lat = max(1, min(self.cfg.window_latents - k, latent_frames(n_new)))
+            n_lat = new_lat + k
+            known = torch.zeros(1, n_lat, dtype=torch.bool)
+            known[:, new_lat:] = True
+            known_lat = torch.cat([torch.zeros_like(ctx[:, :, :1]).expand(-1, -1, new_lat, -1, -1), ctx], dim=2)
+            z = self._denoise(job, n_lat, known_lat, known)
+            frames = self._decode(z, job.height, job.width)[: pixel_frames(new_lat)]
+            frames = frames[-n_new:]
+            n_new -= len(frames)
+            head = np.concatenate([frames, head])[: TEMPORAL_FACTOR * k_max]
+            yield frames
+
+    # ------------------------------------------------------------------ public modes
+
+    def iter_text_to_video(self, prompt: str, seconds: float = 5.0, *, width: int | None = None, height: int | None = None,
+                           fps: float | None = None, seed: int = 0, preview: bool = False, steps: int | None = None,
+                           guidance: float | None = None, method: str | None = None,
+                           progress: Callable[[Progress], None] | None = None) -> Iterator[np.ndarray]:
+        """Stream a text-to-video shot as uint8 chunks (t, H, W, 3); memory stays one window."""
+        fps = fps or self.cfg.fps
+        w, h = self._size(width, height, preview)
+        total = self._frames_for(seconds, fps)
+        first = min(total, pixel_frames(self.cfg.window_latents))
+        windows = 1 + self._windows_forward(first, total - first)
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, w, h)
+        frames = self._first_window(job, total)
+        yield frames
+        if total > len(frames):
+            yield from self._extend_forward(job, frames[-pixel_frames(self.cfg.context_latents):], total - len(frames))
+
+    def text_to_video(self, prompt: str, seconds: float = 5.0, *, width: int | None = None, height: int | None = None,
+                      fps: float | None = None, seed: int = 0, preview: bool = False, steps: int | None = None,
+                      guidance: float | None = None, method: str | None = None,
+                      progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
+        """A shot of ``seconds`` from a prompt, at any size (default 256x144, preview 128x72)."""
+        t0 = time.perf_counter()
+        fps = fps or self.cfg.fps
+        chunks = list(self.iter_text_to_video(prompt, seconds, width=width, height=height, fps=fps, seed=seed,
+                                              preview=preview, steps=steps, guidance=guidance, method=method,
+                                              progress=progress))
+        total = self._frames_for(seconds, fps)
+        first = min(total, pixel_frames(self.cfg.window_latents))
+        joins = tuple(int(j) for j in np.cumsum([len(c) for c in chunks])[:-1])
+        return self._result("text_to_video", prompt, seed, np.concatenate(chunks), fps, preview, steps, guidance,
+                            method, t0, (), windows=1 + self._windows_forward(first, total - first), joins=joins)
+
+    def text_to_image(self, prompt: str, *, width: int | None = None, height: int | None = None, seed: int = 0,
+                      preview: bool = False, steps: int | None = None, guidance: float | None = None,
+                      method: str | None = None, progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
+        """One frame (a 1-frame video: ``frames[0]`` is the image)."""
+        t0 = time.perf_counter()
+        w, h = self._size(width, height, preview)
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress, 1, w, h)
+        frames = self._first_window(job, 1)
+        return self._result("text_to_image", prompt, seed, frames, self.cfg.fps, preview, steps, guidance, method, t0, (), 1)
+
+    def image_to_video(self, image: np.ndarray, prompt: str = "", seconds: float = 5.0, *, fps: float | None = None,
+                       seed: int = 0, preview: bool = False, steps: int | None = None, guidance: float | None = None,
+                       method: str | None = None, progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
+        """Animate ``image`` (H, W, 3) uint8: frame 0 of the result IS the image, pixel for pixel."""
+        t0 = time.perf_counter()
+        img = as_frames(image, "image", single=True)[:1]
+        fps = fps or self.cfg.fps
+        total = self._frames_for(seconds, fps)
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress,
+                        self._windows_forward(1, total - 1), img.shape[2], img.shape[1])
+        frames = np.concatenate([img, *self._extend_forward(job, img, total - 1)]) if total > 1 else img
+        return self._result("image_to_video", prompt, seed, frames, fps, preview, steps, guidance, method, t0, ((0, 1),), job.window)
+
+    def extend(self, clip, seconds: float, direction: Literal["forward", "backward"] = "forward", prompt: str = "", *,
+               fps: float | None = None, seed: int = 0, preview: bool = False, steps: int | None = None,
+               guidance: float | None = None, method: str | None = None,
+               progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
+        """The clip plus ``seconds`` of new video after it (forward) or before it (backward). The
+        clip's frames are in the result unchanged."""
+        t0 = time.perf_counter()
+        frames = as_frames(clip, "clip")
+        fps = fps or (clip.fps if isinstance(clip, GeneratedVideo) else self.cfg.fps)
+        n_new = self._frames_for(seconds, fps)
+        if direction not in ("forward", "backward"):
+            raise InputError(f"direction must be forward or backward, got {direction!r}")
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress,
+                        self._windows_forward(len(frames), n_new), frames.shape[2], frames.shape[1])
+        if direction == "forward":
+            out = np.concatenate([frames, *self._extend_forward(job, frames, n_new)])
+            given = ((0, len(frames)),)
+        else:
+            chunks = list(self._extend_backward(job, frames, n_new))
+            out = np.concatenate([*reversed(chunks), frames])
+            given = ((len(out) - len(frames), len(out)),)
+        return self._result("extend", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, job.window)
+
+    def interpolate(self, a, b, seconds: float = 1.0, prompt: str = "", *, fps: float | None = None, seed: int = 0,
+                    preview: bool = False, steps: int | None = None, guidance: float | None = None,
+                    method: str | None = None, progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
+        """Join the end of clip ``a`` to the start of clip ``b`` with ``seconds`` of new frames
+        between them (one window). Result: a, the transition, b, with a and b unchanged."""
+        t0 = time.perf_counter()
+        fa, fb = as_frames(a, "clip a"), as_frames(b, "clip b")
+        if fa.shape[1:] != fb.shape[1:]:
+            raise InputError(f"clips a and b must have the same frame size; got {fa.shape[1:3]} and {fb.shape[1:3]}")
+        fps = fps or self.cfg.fps
+        n_mid_lat = math.ceil(self._frames_for(seconds, fps) / TEMPORAL_FACTOR)
+        if n_mid_lat > 2 * self.cfg.window_latents:
+            raise InputError(f"an interpolation is one window; ask for at most {2 * self.cfg.window_latents * TEMPORAL_FACTOR / fps:.1f} s")
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress, 1, fa.shape[2], fa.shape[1])
+        k = self.cfg.context_latents
+        ka = max(1, min(k, 1 + (len(fa) - 1) // TEMPORAL_FACTOR))
+        kb = max(1, min(k, len(fb) // TEMPORAL_FACTOR))
+        head_b = fb[: TEMPORAL_FACTOR * kb]
+        if len(head_b) < TEMPORAL_FACTOR:
+            head_b = np.concatenate([head_b, np.repeat(head_b[-1:], TEMPORAL_FACTOR - len(head_b), 0)])
+        za, zb = self._encode(fa[-pixel_frames(ka):]), self._encode(head_b, groups_only=True)
+        n_lat = ka + n_mid_lat + kb
+        known = torch.zeros(1, n_lat, dtype=torch.bool)
+        known[:, :ka] = True
+        known[:, ka + n_mid_lat:] = True
+        known_lat = torch.cat([za, torch.zeros_like(za[:, :, :1]).expand(-1, -1, n_mid_lat, -1, -1), zb], dim=2)
+        z = self._denoise(job, n_lat, known_lat, known)
+        mid = self._decode(z, fa.shape[1], fa.shape[2])[pixel_frames(ka): pixel_frames(ka) + TEMPORAL_FACTOR * n_mid_lat]
+        out = np.concatenate([fa, mid, fb])
+        given = ((0, len(fa)), (len(fa) + len(mid), len(out)))
+        return self._result("interpolate", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, 1)
+
+    def edit(self, clip, prompt: str, strength: float = 0.6, *, fps: float | None = None, seed: int = 0,
+             preview: bool = False, steps: int | None = None, guidance: float | None = None, method: str | None = None,
+             progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
+        """SDEdit: noise the clip to ``strength`` (0 keeps it, 1 ignores it) and denoise under ``prompt``.
+        Long clips are edited window by window, each conditioned on the edited frames before it."""
+        t0 = time.perf_counter()
+        src = as_frames(clip, "clip")
+        if not 0.0 < strength <= 1.0:
+            raise InputError(f"strength must be in (0, 1], got {strength}")
+        fps = fps or (clip.fps if isinstance(clip, GeneratedVideo) else self.cfg.fps)
+        W, k_max = self.cfg.window_latents, self.cfg.context_latents
+        first = min(len(src), pixel_frames(W))
+        windows = 1 + self._windows_forward(first, len(src) - first)
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, src.shape[2], src.shape[1])
+        n0 = latent_frames(first)
+        z = self._denoise(job, n0, None, torch.zeros(1, n0, dtype=torch.bool), source=self._encode(src[:first]), strength=strength)
+        out = [self._decode(z, job.height, job.width)[:first]]
+        done, tail = first, out[0][-pixel_frames(k_max):]
+        while done < len(src):
+            k = max(1, min(k_max, 1 + (len(tail) - 1) // TEMPORAL_FACTOR))
+            chunk = src[done: done + TEMPORAL_FACTOR * (W - k)]
+            pad = (-len(chunk)) % TEMPORAL_FACTOR
+            groups = np.concatenate([chunk, np.repeat(chunk[-1:], pad, 0)]) if pad else chunk
+            ctx, body = self._encode(tail[-pixel_frames(k):]), self._encode(groups, groups_only=True)
+            n_lat = k + body.shape[2]
+            known = torch.zeros(1, n_lat, dtype=torch.bool)
+            known[:, :k] = True
+            z = self._denoise(job, n_lat, torch.cat([ctx, body], 2), known, source=torch.cat([ctx, body], 2), strength=strength)
+            frames = self._decode(z, job.height, job.width)[pixel_frames(k):][: len(chunk)]
+            out.append(frames)
+            done += len(frames)
+            tail = np.concatenate([tail, frames])[-pixel_frames(k_max):]
+        return self._result("edit", prompt, seed, np.concatenate(out), fps, preview, steps, guidance, method, t0, (), job.window)
+
+    # ------------------------------------------------------------------ output
+
+    def _result(self, mode: Mode, prompt: str, seed: int, frames: np.ndarray, fps: float, preview: bool,
+                steps: int | None, guidance: float | None, method: str | None, t0: float,
+                given: tuple[tuple[int, int], ...], windows: int, joins: tuple[int, ...] = ()) -> GeneratedVideo:
+        base = SamplerConfig()
+        info = GenerationInfo(
+            mode=mode, prompt=prompt, seed=int(seed), width=int(frames.shape[2]), height=int(frames.shape[1]), fps=float(fps),
+            steps=steps or (max(2, base.steps // 2) if preview else base.steps),
+            guidance=base.guidance if guidance is None else float(guidance), method=method or base.method,
+            preview=preview, windows=windows, precision=self.precision.name,
+            elapsed_s=time.perf_counter() - t0, given=given, joins=joins,
+        )
+        return GeneratedVideo(frames=frames, fps=float(fps), info=info)

@@ -1,0 +1,58 @@
+"""The diffusion transformer: any latent shape in and out, adaLN-zero start, per-frame timesteps,
+padding tokens of the text ignored, relative (rotary) positions, and the size presets."""
+
+import pytest
+import torch
+
+from generation.dit import DiT, DiT_models, DiTConfig, rope_split
+from tests.generation.generator_fixtures import perturb
+
+
+def tiny():
+    torch.manual_seed(0)
+    return perturb(DiT(DiTConfig(latent_channels=4, width=16, depth=1, heads=2))).eval()
+
+
+@pytest.mark.parametrize("t,h,w", [(1, 4, 4), (3, 4, 4), (3, 9, 16), (3, 16, 9), (2, 5, 7)])
+def test_any_latent_shape(t, h, w):
+    """Odd latent sizes are padded to whole patches inside and cropped back."""
+    x = torch.randn(2, 4, t, h, w)
+    out = tiny()(x, torch.rand(2, t), torch.randn(2, 5, 384), torch.ones(2, 5, dtype=torch.bool))
+    assert out.shape == x.shape and torch.isfinite(out).all()
+
+
+def test_adaln_zero_starts_at_zero():
+    """A freshly initialised DiT predicts exactly zero (adaLN-zero and a zeroed output layer)."""
+    m = DiT(DiTConfig(latent_channels=4, width=16, depth=2, heads=2))
+    out = m(torch.randn(1, 4, 2, 4, 4), torch.rand(1, 2), torch.randn(1, 3, 384), torch.ones(1, 3, dtype=torch.bool))
+    assert torch.count_nonzero(out) == 0
+
+
+def test_text_padding_is_ignored():
+    """Extra padding tokens (mask False) do not change the prediction."""
+    m, x, t = tiny(), torch.randn(1, 4, 2, 4, 4), torch.rand(1, 2)
+    text = torch.randn(1, 3, 384)
+    a = m(x, t, text, torch.ones(1, 3, dtype=torch.bool))
+    padded = torch.cat([text, torch.randn(1, 4, 384)], dim=1)
+    b = m(x, t, padded, torch.tensor([[True] * 3 + [False] * 4]))
+    torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_timestep_is_per_frame():
+    """Changing the timestep of frame 1 changes the prediction; the model sees frames separately."""
+    m, x = tiny(), torch.randn(1, 4, 2, 4, 4)
+    text, mask = torch.randn(1, 3, 384), torch.ones(1, 3, dtype=torch.bool)
+    a = m(x, torch.tensor([[0.0, 0.5]]), text, mask)
+    b = m(x, torch.tensor([[0.0, 0.9]]), text, mask)
+    assert not torch.allclose(a, b)
+
+
+def test_rope_split_is_even_and_complete():
+    for hd in (8, 16, 32, 64):
+        parts = rope_split(hd)
+        assert sum(parts) == hd and all(p % 2 == 0 and p > 0 for p in parts)
+
+
+def test_presets_build():
+    sizes = {name: sum(p.numel() for p in DiT(f()).parameters()) for name, f in DiT_models.items()}
+    assert sizes["tiny"] < sizes["small"] < 20_000_000
