@@ -63,7 +63,7 @@ def _main(
 # ----------------------------------------------------------------------------------------------
 
 
-RENDERER_HELP = "What draws the shots: auto (the built-in diffusion generator when its weights are installed, else the procedural world), diffusion, or world."
+RENDERER_HELP = "What draws the shots: world (the procedural world, default) or diffusion (the built-in latent diffusion generator; still early in training)."
 MODEL_HELP = "Chat model that plans: local (offline default), local:PATH.gguf, openai:MODEL, google_genai:MODEL, a transformers folder, or none (the prompt as one take)."
 
 
@@ -82,7 +82,7 @@ def generate(
     yes: bool = typer.Option(False, "--yes", "-y", help="Render without asking to approve the storyboard."),
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run of this same command."),
     review: bool = typer.Option(True, "--review/--no-review", help="Score each shot with the evaluator and retake weak ones."),
-    renderer: str = typer.Option("auto", "--renderer", help=RENDERER_HELP),
+    renderer: str = typer.Option("world", "--renderer", help=RENDERER_HELP),
 ) -> None:
     """Plan a film from a prompt, render every shot, stitch one MP4 (+ contact sheet, manifest)."""
     from agent.film_commands import FilmOptions, generate_film
@@ -101,7 +101,7 @@ def run(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run without re-rendering finished shots."),
     preview: bool = typer.Option(False, "--preview", help="Fast low-resolution draft."),
     review: bool = typer.Option(True, "--review/--no-review", help="Score each shot with the evaluator and retake weak ones."),
-    renderer: str = typer.Option("auto", "--renderer", help=RENDERER_HELP),
+    renderer: str = typer.Option("world", "--renderer", help=RENDERER_HELP),
 ) -> None:
     """Render every shot of a storyboard and stitch them into one MP4."""
     from agent.film_commands import FilmOptions, run_storyboard

@@ -78,8 +78,8 @@ class DirectorSettings:
     """Longer planned shots are split into extensions of this length."""
     preview: bool = False
     """Render at low resolution with fewer steps."""
-    renderer: str = "auto"
-    """Shot renderer: auto (the diffusion generator when its weights ship, else the world), diffusion, world."""
+    renderer: str = "world"
+    """Shot renderer: world (procedural, the default until the diffusion generator is trained) or diffusion."""
 
 
 @dataclass

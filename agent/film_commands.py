@@ -39,7 +39,7 @@ class FilmOptions:
     preview: bool = False
     yes: bool = True
     review: bool = True
-    renderer: str = "auto"
+    renderer: str = "world"
 
     def __post_init__(self) -> None:
         """Refuse a bad format before any slow planning starts."""

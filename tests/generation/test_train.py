@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from generation.train import build_config, run
+from reelgraph.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,10 +26,13 @@ def test_two_stages_resume_and_export(tmp_path, text_encoder):
     run(cfg)
     state = json.loads((tmp_path / "run" / "dit" / "state.json").read_text())["state"]
     assert state["step"] == 2
-    run(build_config("test", out=tmp_path / "run", ae_steps=3, dit_steps=4))
+    run(build_config("test", out=tmp_path / "run", dit_steps=4))
     ae_state = json.loads((tmp_path / "run" / "autoencoder" / "state.json").read_text())["state"]
     dit_state = json.loads((tmp_path / "run" / "dit" / "state.json").read_text())["state"]
-    assert ae_state["step"] == 3 and dit_state["step"] == 4
+    assert ae_state["step"] == 2 and dit_state["step"] == 4
+    # Training the autoencoder further invalidates the DiT's latents: refused, with what to do.
+    with pytest.raises(InputError, match="delete"):
+        run(build_config("test", out=tmp_path / "run", ae_steps=3, dit_steps=6))
     assert not list((tmp_path / "run").rglob("*.pt"))  # nothing pickled, optimizer state included
     gen = Generator.load(tmp_path / "run" / "export")
     gen.text_encoder = text_encoder
