@@ -79,7 +79,7 @@ class TrainConfig:
 
 
 PRESETS: dict[str, dict] = {
-    "tiny": dict(),
+    "tiny": dict(ae_steps=1000),  # the recipe of the first shipped checkpoint (2026-11-25)
     "small": dict(ae_batch=8, dit_batch=32, ae_steps=20000,
                   dit_shapes=[ClipSpec(128, 72, 17), ClipSpec(256, 144, 17), ClipSpec(128, 72, 1), ClipSpec(72, 128, 17)],
                   dit_weights=[0.5, 0.2, 0.15, 0.15]),
@@ -278,6 +278,12 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     state = resume_stage(folder, model, ema, opt) or StageState()
     if state.step >= cfg.dit_steps:
         return True
+    ae_step = json.loads((cfg.out / "autoencoder" / "state.json").read_text())["state"]["step"]
+    if state.extra.setdefault("ae_step", ae_step) != ae_step:
+        from reelgraph.errors import InputError
+
+        raise InputError(f"{folder} was trained on the latents of autoencoder step {state.extra['ae_step']}, but the "
+                         f"autoencoder is now at step {ae_step}; delete {folder} to retrain the DiT on the new latents")
     prec = choose_precision(d.device, cfg.allow_bf16)
     log = Logger(folder, d.main)
     clips = WorldClips(cfg.seed + 7 + 1000 * state.step, d.rank)
