@@ -43,8 +43,8 @@ def test_own_caption_beats_wrong_prompt(model):
     assert wins == 6
 
 
-def test_cli_eval_on_mp4(tmp_path, capsys, model):
-    from agent.cli import main
+def _own_caption_clip(tmp_path):
+    """An H.264 world clip of a test-stream spec and its own detailed caption."""
     from generation.video_io import write_video
     from generation.world.render import render_clip
 
@@ -52,7 +52,13 @@ def test_cli_eval_on_mp4(tmp_path, capsys, model):
     frames = render_clip(spec, width=192, height=108, num_frames=48, fps=24.0, seed=3)
     path = tmp_path / "clip.mp4"
     write_video(path, frames, fps=24)
-    prompt = caption(spec, "detailed", np.random.default_rng(0))
+    return path, caption(spec, "detailed", np.random.default_rng(0))
+
+
+def test_cli_eval_on_mp4(tmp_path, capsys, model):
+    from agent.cli import main
+
+    path, prompt = _own_caption_clip(tmp_path)
     assert main(["eval", str(path), "--prompt", prompt, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {a["attribute"] for a in out["attributes"]} == set(SCORED_ATTRIBUTES)
@@ -66,14 +72,8 @@ def test_cli_eval_on_mp4(tmp_path, capsys, model):
 def test_cli_eval_agrees_with_its_own_caption(tmp_path, capsys, model):
     """An H.264 world clip scored against its own caption agrees on at least 3/4 of the attributes."""
     from agent.cli import main
-    from generation.video_io import write_video
-    from generation.world.render import render_clip
 
-    spec = draw_clip(TEST_STREAM, 30_000).spec
-    frames = render_clip(spec, width=192, height=108, num_frames=48, fps=24.0, seed=3)
-    path = tmp_path / "clip.mp4"
-    write_video(path, frames, fps=24)
-    prompt = caption(spec, "detailed", np.random.default_rng(0))
+    path, prompt = _own_caption_clip(tmp_path)
     assert main(["eval", str(path), "--prompt", prompt, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["score"] >= 0.75
 
