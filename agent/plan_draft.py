@@ -64,10 +64,10 @@ def expand_prompt(description: str, setting: str, camera: str, style: str, seed:
     return caption(parsed.spec, "long", np.random.default_rng(seed))
 
 
-def _durations(raw: list[float], target: float, max_shot_s: float) -> list[list[float]]:
+def _durations(raw: list[float], target: float, max_shot_s: float, fps: int) -> list[list[float]]:
     """Scale rough durations to sum to ``target``; split any shot longer than ``max_shot_s`` into
-    equal parts. Returns, per planned shot, the lengths of its parts (rounded to 0.1 s, with the
-    last part of the last shot absorbing the rounding)."""
+    equal parts. Returns, per planned shot, the lengths of its parts in whole frames (so the film
+    has exactly target x fps frames), the last part of the last shot absorbing the rounding."""
     rough = [d if math.isfinite(d) and d > 0 else 1.0 for d in raw]
     scale = target / sum(rough)
     parts = []
@@ -76,9 +76,9 @@ def _durations(raw: list[float], target: float, max_shot_s: float) -> list[list[
         n = max(1, math.ceil(length / max_shot_s - 1e-9))
         parts.append([length / n] * n)
     total = sum(sum(p) for p in parts)
-    parts = [[round(x * target / total, 1) for x in p] for p in parts]
-    parts[-1][-1] = round(parts[-1][-1] + target - sum(sum(p) for p in parts), 3)
-    return parts
+    frames = [[max(1, round(x * target / total * fps)) for x in p] for p in parts]
+    frames[-1][-1] = max(1, frames[-1][-1] + round(target * fps) - sum(sum(p) for p in frames))
+    return [[n / fps for n in p] for p in frames]
 
 
 def draft_to_storyboard(
@@ -97,7 +97,7 @@ def draft_to_storyboard(
     flat = [(si, shot) for si, scene in enumerate(draft.scenes) for shot in scene.shots]
     # A plan with too few shots for its length is cut into more, shorter takes.
     per_shot_cap = min(max_shot_s, target_s / min_shots) if len(flat) < min_shots else max_shot_s
-    lengths = _durations([s.duration_s for _, s in flat], target_s, per_shot_cap)
+    lengths = _durations([s.duration_s for _, s in flat], target_s, per_shot_cap, fps)
     scenes: list[Scene] = []
     cited: list[str] = []
     prev_id: str | None = None
