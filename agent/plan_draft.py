@@ -48,16 +48,17 @@ def shot_seed(base_seed: int, shot_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{base_seed}:{shot_id}".encode()).digest()[:4], "little")
 
 
-def expand_prompt(description: str, setting: str, camera: str, style: str, seed: int) -> str:
+def expand_prompt(description: str, setting: str, camera: str, style: str, seed: int, idea: str = "") -> str:
     """Rewrite a shot in the generator's words: parse everything known about the shot into the
-    world's scene spec and caption it in the long style the generator was trained on. If the parser
-    recognises nothing, the model's own words are kept rather than replaced by a default scene."""
+    world's scene spec and caption it in the long style the generator was trained on. The film's
+    idea comes last, so it only fills what the shot leaves unsaid (the parser keeps the first
+    mention). If the parser recognises nothing, the model's own words are kept."""
     from generation.world.caption import caption
     from generation.world.parse import parse_prompt
 
     if camera.strip() and not any(w in camera.lower() for w in ("camera", "angle", "shot", "view")):
         camera = f"{camera} camera"  # "low" alone is ambiguous; "low camera" is a camera angle
-    text = ". ".join(part for part in (description, setting, camera, style) if part.strip())
+    text = ". ".join(part for part in (description, setting, camera, style, idea) if part.strip())
     parsed = parse_prompt(text)
     if not parsed.understood:
         return description.strip()
@@ -92,6 +93,7 @@ def draft_to_storyboard(
     known_ids: set[str],
     max_shot_s: float = 10.0,
     min_shots: int = 1,
+    idea: str = "",
 ) -> tuple[Storyboard, list[str]]:
     """Build a valid storyboard from ``draft``; returns it with the memory ids it cites."""
     flat = [(si, shot) for si, scene in enumerate(draft.scenes) for shot in scene.shots]
@@ -114,7 +116,7 @@ def draft_to_storyboard(
                 shots.append(
                     Shot(
                         id=shot_id,
-                        prompt=expand_prompt(shot.description, planned_scene.setting, shot.camera, draft.style, shot_seed(seed, shot_id)),
+                        prompt=expand_prompt(shot.description, planned_scene.setting, shot.camera, draft.style, shot_seed(seed, shot_id), idea),
                         duration_s=length,
                         camera=shot.camera,
                         subjects=shot.subjects,

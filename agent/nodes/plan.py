@@ -62,6 +62,7 @@ def plan(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
         known_ids=known,
         max_shot_s=settings.max_shot_s,
         min_shots=shots,
+        idea=state.idea,
     )
     return {
         "storyboard": board,
