@@ -40,7 +40,7 @@ async def test_chat_plans_edits_approves_and_renders(make_app):
         assert app.focused is editor and editor.value == "1.83333"  # 11 frames at 6 fps
         editor.value = "-1"
         await pilot.press("enter")
-        assert "greater than 0" in studio.board_pane.error and studio.board.shots[1].duration_s == 1.8
+        assert "greater than 0" in studio.board_pane.error and studio.board.shots[1].duration_s == pytest.approx(11 / 6)
         editor.value = "2"
         await pilot.press("enter")
         assert studio.board.shots[1].duration_s == 2.0 and studio.board_pane.editing is None
