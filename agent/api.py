@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -201,28 +202,28 @@ class Director:
             pass
         return self.outcome(run_id)
 
+    @contextmanager
+    def _approval(self, auto: bool) -> Iterator[None]:
+        """Run with approval forced on or off, restoring the caller's setting afterwards."""
+        before = self.settings.auto_approve
+        self.settings.auto_approve = auto
+        try:
+            yield
+        finally:
+            self.settings.auto_approve = before
+
     def plan(self, idea: str, refs: list[str] | tuple[str, ...] = (), duration: float = 60.0) -> Storyboard:
         """Plan a storyboard without rendering: the run stops at the approval step."""
-        settings = self.settings
-        auto = settings.auto_approve
-        settings.auto_approve = False
-        try:
+        with self._approval(auto=False):
             outcome = self.run(idea, refs=refs, duration_s=duration)
-        finally:
-            settings.auto_approve = auto
         if outcome.pending_storyboard is None:
             raise InputError("planning ended without a storyboard")
         return outcome.pending_storyboard
 
     def render(self, storyboard: Storyboard, output_name: str = "film.mp4", run_id: str | None = None) -> FilmResult:
         """Render a ready storyboard to ``<project>/outputs/<output_name>``."""
-        settings = self.settings
-        auto = settings.auto_approve
-        settings.auto_approve = True
-        try:
+        with self._approval(auto=True):
             outcome = self.run(storyboard=storyboard, output_name=output_name, run_id=run_id, duration_s=storyboard.total_duration_s)
-        finally:
-            settings.auto_approve = auto
         assert outcome.result is not None, outcome
         return outcome.result
 

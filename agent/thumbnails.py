@@ -26,16 +26,11 @@ def thumbnail_size(width: int, height: int, cells: int) -> tuple[int, int]:
 
 def clip_thumbnail(path: Path, cells: int = 16) -> np.ndarray:
     """The middle frame of a clip as a uint8 (h, cells, 3) RGB array, h even (see thumbnail_size)."""
-    from generation.video_io import iter_frames, probe_video
+    from generation.video_io import middle_frame, probe_video
 
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path} does not exist; the shot's clip is gone from the cache")
     info = probe_video(path)
-    size = thumbnail_size(info.width, info.height, cells)
-    middle = info.duration_s / 2 if info.duration_s > 0 else 0.0
-    for frame in iter_frames(path, start_s=middle, size=size):
-        return np.ascontiguousarray(frame[:, :, :3], dtype=np.uint8)
-    for frame in iter_frames(path, size=size):  # a clip shorter than its stated length
-        return np.ascontiguousarray(frame[:, :, :3], dtype=np.uint8)
-    raise InputError(f"{path} holds no frames to make a thumbnail from")
+    frame = middle_frame(path, size=thumbnail_size(info.width, info.height, cells))
+    return np.ascontiguousarray(frame[:, :, :3], dtype=np.uint8)

@@ -293,3 +293,15 @@ def read_video(
     if not frames:
         raise InputError(f"{path} holds no frames in the range {start_s}..{end_s} s")
     return np.stack(frames)
+
+
+def middle_frame(path: Path, *, size: tuple[int, int] | None = None) -> np.ndarray:
+    """The frame halfway through a clip, uint8 (H, W, 3): the still that stands for a shot (its
+    first frames may still show the shot it extends or crossfades from). One seek, one frame."""
+    info = probe_video(path)
+    middle = info.duration_s / 2 if info.duration_s > 0 else 0.0
+    for frame in iter_frames(path, start_s=middle, size=size):
+        return frame
+    for frame in iter_frames(path, size=size):  # a clip shorter than its header says
+        return frame
+    raise InputError(f"{path} holds no frames")

@@ -19,7 +19,7 @@ CROSSFADE_S = 0.5
 def stitch(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
     from generation.contact_sheet import contact_sheet, save_png
     from generation.stitch import StitchClip, StitchProgress, stitch_clips
-    from generation.video_io import Provenance, probe_video, read_video
+    from generation.video_io import Provenance, middle_frame
 
     ctx = runtime.context
     send = event_sender(ctx)
@@ -40,8 +40,7 @@ def stitch(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
 
     keyframes, labels = [], []
     for shot in board.shots:
-        take = probe_video(Path(state.rendered[shot.id].path))
-        keyframes.append(read_video(take.path, start_s=take.duration_s / 2, max_frames=1)[0])
+        keyframes.append(middle_frame(Path(state.rendered[shot.id].path)))
         labels.append(f"{shot.id}  {shot.duration_s:.1f}s")
     sheet = save_png(out.with_name(out.stem + ".contact.png"), contact_sheet(keyframes, labels))
 
