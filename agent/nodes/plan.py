@@ -45,7 +45,7 @@ def plan(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
     else:
         from agent.structured import ask_structured
 
-        event_sender(ctx)({"event": "node", "node": "plan", "message": f"planning about {shots} shots"})
+        event_sender(ctx)({"event": "node", "node": "plan", "message": f"planning about {shots} shot{'s' if shots != 1 else ''}"})
         answer = ask_structured(
             ctx.chat, planner_messages(state, shots), PlanDraft, constrain=parse_model_spec(settings.model).supports_json_schema
         )

@@ -37,12 +37,17 @@ def default_heads() -> dict[str, list[str]]:
 class EvaluatorConfig:
     """Everything needed to rebuild the network; stored inside the checkpoint."""
 
-    num_frames: int = 8
-    """Frames sampled evenly over the whole clip, whatever its length or fps."""
-    size: int = 64
-    """Side of the square canvas the clip is letterboxed into (aspect kept, grey bars)."""
-    widths: tuple[int, ...] = (24, 48, 96, 128)
-    """Channels of the stem and of each stride-2 stage (64 -> 32 -> 16 -> 8 -> 4 pixels)."""
+    num_frames: int = 12
+    """Frames sampled evenly over the whole clip, whatever its length or fps (12 keeps a bounce or
+    a fast pan from aliasing between samples of a long clip)."""
+    size: int = 96
+    """Side of the square canvas the clip is letterboxed into (aspect kept, grey bars). 96 makes
+    16:9 content 96x54: at 64 (64x36) a dog or a snowflake was a pixel or two."""
+    widths: tuple[int, ...] = (16, 32, 64, 128)
+    """Channels of the stem and of each stride-2 stage (96 -> 48 -> 24 -> 12 -> 6 pixels); narrow
+    early stages pay for the bigger canvas (a training step costs what 64 px with 24/48/96 did)."""
+    pooled: int = 3
+    """Each frame's last feature map is average-pooled to ``pooled x pooled`` cells."""
     feature_dim: int = 128
     """Penultimate feature size: what the Fréchet distance and temporal consistency compare."""
     dropout: float = 0.1
@@ -57,6 +62,7 @@ class EvaluatorConfig:
     def from_json(cls, text: str) -> "EvaluatorConfig":
         raw = json.loads(text)
         raw["widths"] = tuple(raw["widths"])
+        raw.setdefault("pooled", 2)  # checkpoints written before the field existed pooled to 2x2
         return cls(**raw)
 
 
@@ -107,8 +113,9 @@ class Evaluator(nn.Module):
             nn.Conv2d(6, w[0], 5, stride=2, padding=2, bias=False), nn.BatchNorm2d(w[0]), nn.ReLU()
         )
         self.blocks = nn.ModuleList(SpaceTimeBlock(a, b) for a, b in zip(w[:-1], w[1:]))
-        # after the stages: (B, C, T, 4, 4) pooled to 2x2 for "mean over time" and "late minus early"
-        self.pooled = 2
+        # after the stages: (B, C, T, 6, 6) pooled to 3x3 (top/middle/bottom keeps the horizon's
+        # height, which is the camera angle) for "mean over time" and "late minus early"
+        self.pooled = config.pooled
         self.project = nn.Sequential(
             nn.Linear(2 * w[-1] * self.pooled**2, config.feature_dim), nn.LayerNorm(config.feature_dim), nn.ReLU()
         )
@@ -141,8 +148,8 @@ class Evaluator(nn.Module):
         x = self.stem(x)  # (B*T, w0, S/2, S/2)
         for block in self.blocks:
             x = block(x, t)  # ... -> (B*T, C, S/16, S/16)
-        x = F.adaptive_avg_pool2d(x, self.pooled)  # (B*T, C, 2, 2)
-        x = x.reshape(b, t, -1)  # (B, T, C*4)
+        x = F.adaptive_avg_pool2d(x, self.pooled)  # (B*T, C, 3, 3)
+        x = x.reshape(b, t, -1)  # (B, T, C*9)
         half = max(t // 2, 1)
         mean = x.mean(dim=1)
         change = x[:, t - half :].mean(dim=1) - x[:, :half].mean(dim=1)  # zero for T=1 / static clips

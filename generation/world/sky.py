@@ -21,6 +21,10 @@ def rgb(r: float, g: float, b: float) -> np.ndarray:
     return np.array([r, g, b], dtype=np.float32)
 
 
+SUBJECT_KEY_LIGHT = 0.62  # least light on a subject's colours (night light is 0.27-0.46)
+SUBJECT_FOG_SHARE = 0.6  # a subject gets this share of the fog its depth would give scenery
+
+
 @dataclass(frozen=True)
 class Lighting:
     """The light of one clip: sky colours, what multiplies every surface colour, and haze."""
@@ -45,6 +49,15 @@ class Lighting:
         """Colour of a surface of ``albedo`` (..., 3) seen ``depth`` units away."""
         f = float(self.fog_amount(depth))
         return (albedo * self.light) * (1.0 - f) + self.fog_colour * f
+
+    def shade_subject(self, albedo: np.ndarray, depth: float) -> np.ndarray:
+        """Like ``shade``, but the subject is key-lit the way a film crew lights it: at night it
+        keeps enough light to read as what it is (moonlight on it, not a black cut-out), and fog
+        veils it less than the scenery behind. Without this a dog at night or a boat in fog is
+        invisible, and neither the evaluator nor the generator can learn what no pixel shows."""
+        light = np.maximum(self.light, np.float32(SUBJECT_KEY_LIGHT))
+        f = float(self.fog_amount(depth)) * SUBJECT_FOG_SHARE
+        return (albedo * light) * (1.0 - f) + self.fog_colour * f
 
 
 _TIME = {
@@ -74,7 +87,8 @@ def lighting_for(spec: SceneSpec, rng: np.random.Generator) -> Lighting:
     fog_col = 0.55 * hor + 0.45 * float(hor.mean())
     if spec.weather == Weather.fog:
         density = 0.09
-        fog_col = 0.3 * fog_col + 0.7 * (rgb(0.8, 0.82, 0.84) * min(1.0, float(light.mean())))
+        # moonlit fog glows grey rather than vanishing into the dark, so fog reads at night too
+        fog_col = 0.3 * fog_col + 0.7 * (rgb(0.8, 0.82, 0.84) * min(1.0, max(0.55, float(light.mean()))))
     elif spec.weather == Weather.rain:
         density = 0.012
         light = light * 0.82

@@ -40,12 +40,14 @@ class Kind:
 KINDS = {
     Subject.mammoth: Kind(3.4, 0.44, 0.3, 2.2, (0.42, 0.27, 0.15)),
     Subject.elephant: Kind(3.2, 0.42, 0.3, 2.2, (0.52, 0.52, 0.55)),
-    Subject.dog: Kind(0.9, 0.24, 0.36, 0.8, (0.55, 0.36, 0.18)),
+    # Small subjects are big of their kind (a large dog, a beach ball, a gull) so that even at
+    # 64x36 they span several pixels and their silhouette can be told apart.
+    Subject.dog: Kind(1.3, 0.3, 0.36, 1.1, (0.55, 0.36, 0.18)),
     Subject.person: Kind(1.8, 0.4, 0.28, 1.3, (0.75, 0.2, 0.2)),
-    Subject.car: Kind(1.5, 0.22, 0.45, 1.3, (0.75, 0.1, 0.1)),
-    Subject.boat: Kind(4.0, 0.3, 0.2, 1.0, (0.9, 0.9, 0.9)),
-    Subject.ball: Kind(0.5, 0.17, 0.36, 1.57, (0.85, 0.12, 0.12)),
-    Subject.bird: Kind(0.7, 0.2, 0.55, 1.0, (0.15, 0.15, 0.18)),
+    Subject.car: Kind(1.5, 0.3, 0.45, 1.3, (0.75, 0.1, 0.1)),
+    Subject.boat: Kind(4.0, 0.32, 0.2, 1.0, (0.9, 0.9, 0.9)),
+    Subject.ball: Kind(1.0, 0.26, 0.36, 3.14, (0.85, 0.12, 0.12)),
+    Subject.bird: Kind(1.0, 0.3, 0.55, 1.0, (0.15, 0.15, 0.18)),
 }
 APPROACH_RATE = 0.45  # natural-log change of depth per second when approaching or receding
 APPROACH_MAX = 0.8  # natural-log change of depth either side of the middle of the clip
@@ -207,7 +209,7 @@ class Cast:
             cov *= remaining
             weights[..., k] = cov
             remaining -= cov
-        colours = lit.shade(np.stack([c for c, _ in parts]).astype(np.float32), depth)  # (K, 3)
+        colours = lit.shade_subject(np.stack([c for c, _ in parts]).astype(np.float32), depth)  # (K, 3)
         region = img[r0:r1, c0:c1]
         region *= remaining[..., None]
         region += weights @ colours

@@ -31,9 +31,12 @@ class ParticleStyle:
 
 
 STYLES = {
-    Weather.snow: ParticleStyle(150.0, 0.16, 0.03, 0.011, 0.0, 0.95, ((0.97, 0.97, 1.0),)),
-    Weather.rain: ParticleStyle(120.0, 1.7, -0.25, 0.006, 0.075, 0.5, ((0.78, 0.82, 0.9),)),
-    Weather.petals: ParticleStyle(85.0, 0.2, 0.12, 0.014, 0.0, 0.95, ((1.0, 0.7, 0.82), (0.98, 0.55, 0.72), (1.0, 0.85, 0.9))),
+    # Sizes keep each kind legible at 64x36 after antialiased resizing: snow is small white dots,
+    # petals bigger and clearly pink (never white, so snow and petals differ even at night), rain
+    # long pale streaks.
+    Weather.snow: ParticleStyle(130.0, 0.16, 0.03, 0.016, 0.0, 0.95, ((0.97, 0.97, 1.0),)),
+    Weather.rain: ParticleStyle(120.0, 1.7, -0.25, 0.006, 0.1, 0.6, ((0.78, 0.82, 0.9),)),
+    Weather.petals: ParticleStyle(60.0, 0.2, 0.12, 0.026, 0.0, 0.95, ((1.0, 0.45, 0.7), (0.95, 0.3, 0.6), (1.0, 0.6, 0.78))),
 }
 SHEETS = (0.6, 1.0, 1.55)  # size and speed factor of each depth sheet
 
@@ -64,7 +67,8 @@ class Particles:
         hpx = grid.height
         c = grid.col_of(0.0) + u * hpx
         r = grid.row_of(0.0) + v * hpx
-        light = np.clip(lit.light * (1.25 if lit.night else 1.0), 0.3, 1.05)
+        # near particles catch light even at night, so what falls (and its colour) still reads
+        light = np.clip(lit.light * (1.25 if lit.night else 1.0), 0.55 if lit.night else 0.3, 1.05)
         if st.streak > 0:
             length = np.maximum(st.streak * f * hpx, 2.0)
             steps = int(np.ceil(length.max()))

@@ -104,9 +104,24 @@ async def send(pilot, text: str) -> None:
 
 
 async def plan_film(pilot, text: str = "plan a 6-second film about mammoths in the snow") -> None:
+    """Plan and wait until the studio has finished showing it: the board is set before the handler
+    that announces it in chat returns, so waiting on the board alone races a loaded machine."""
     studio = pilot.app.studio
+    announced = len(studio.chat.said("director"))
     await send(pilot, text)
     await wait_for(pilot, lambda: studio.board is not None and studio.running is None, what="a storyboard")
+    await wait_for(pilot, lambda: len(studio.chat.said("director")) > announced, what="the storyboard announced")
+    await settle_chat(pilot)
+
+
+async def settle_chat(pilot) -> None:
+    """Wait until the chat log has drawn every line and scrolled to its end (it scrolls after the
+    next refresh, not when a line is written)."""
+    from textual.widgets import RichLog
+
+    log = pilot.app.studio.query_one("#chat-log", RichLog)
+    await pilot.pause(0.05)
+    await wait_for(pilot, lambda: log.scroll_y >= log.max_scroll_y, what="the chat log scrolled to its end")
     await pilot.pause(0.05)
 
 

@@ -6,7 +6,7 @@ clock (no ETA once a run ends), fixed run ids and no project path."""
 
 from __future__ import annotations
 
-from tests.tui.conftest import SIZE, plan_film, steady, wait_for
+from tests.tui.conftest import SIZE, plan_film, settle_chat, steady, wait_for
 from tui.screens.approve import ApproveDialog
 from tui.screens.help import HelpScreen
 
@@ -54,6 +54,7 @@ def test_render_pane_after_film(snap_compare, make_app):
         await pilot.press("ctrl+a")
         await wait_for(pilot, lambda: studio.render_pane.status.startswith("Done"), what="the film")
         await wait_for(pilot, lambda: all(r.thumbnail.has_image for r in studio.render_pane.rows), what="thumbnails")
+        await settle_chat(pilot)
         steady(pilot.app)
         await pilot.pause(0.1)
 

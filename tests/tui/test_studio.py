@@ -37,7 +37,7 @@ async def test_chat_plans_edits_approves_and_renders(make_app):
         table.cursor_coordinate = (1, 1)
         await pilot.press("e")
         editor = studio.query_one("#cell-editor")
-        assert app.focused is editor and editor.value == "1.83333"  # 11 frames at 6 fps
+        assert app.focused is editor and editor.value == "1.83"  # 11 frames at 6 fps, as shown
         editor.value = "-1"
         await pilot.press("enter")
         assert "greater than 0" in studio.board_pane.error and studio.board.shots[1].duration_s == pytest.approx(11 / 6)

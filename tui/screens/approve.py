@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from agent.storyboard import Storyboard
+from tui.text import seconds
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,13 @@ class ApproveDialog(ModalScreen[ApprovalChoice]):
         with Vertical(id="approve-box"):
             yield Label(f"[b]Render \u201c{escape(board.title)}\u201d?[/b]", id="approve-title")
             yield Label(
-                f"{len(board.shots)} shots \u00b7 {board.total_duration_s:g} s \u00b7 {board.width}x{board.height} @ {board.fps} fps"
+                f"{len(board.shots)} shots \u00b7 {seconds(board.total_duration_s)} s \u00b7 {board.width}x{board.height} @ {board.fps} fps"
                 " \u00b7 ctrl+a accepts, esc cancels",
                 id="approve-summary",
             )
             with VerticalScroll(id="approve-shots"):
                 for shot in board.shots:
-                    yield Static(f"[b]{escape(shot.id)}[/b] {shot.duration_s:g} s  {escape(' '.join(shot.prompt.split()))}", classes="approve-shot")
+                    yield Static(f"[b]{escape(shot.id)}[/b] {seconds(shot.duration_s)} s  {escape(' '.join(shot.prompt.split()))}", classes="approve-shot")
             yield Input(placeholder="What should change? (for Re-plan)", id="approve-note", disabled=not self.can_replan)
             with Horizontal(id="approve-buttons"):
                 yield Button("Accept & render", variant="success", id="accept")

@@ -33,6 +33,7 @@ from tui.messages import (
 from tui.screens.approve import ApprovalChoice, ApproveDialog
 from tui.screens.help import HelpScreen
 from tui.session import StudioSession
+from tui.text import seconds
 from tui.widgets.chat_pane import ChatPane
 from tui.widgets.memory_pane import MemoryPane
 from tui.widgets.render_pane import RenderPane
@@ -170,7 +171,7 @@ class StudioScreen(Screen):
         if self.running:
             self.chat.say("error", f"a run is {self.running}; stop it (ctrl+s) before planning a new film")
             return
-        self.chat.say("status", f"planning a {intent.duration_s:g}-second film about {intent.idea}...")
+        self.chat.say("status", f"planning a {seconds(intent.duration_s)}-second film about {intent.idea}...")
         self.running = "planning"
         self._run_worker("plan", self.studio.new_run_id(), intent.idea, intent.duration_s)
 
@@ -295,7 +296,7 @@ class StudioScreen(Screen):
             self.action_tab("storyboard")
             self.chat.say(
                 "director",
-                f"Storyboard \u201c{board.title}\u201d: {len(board.shots)} shots, {board.total_duration_s:g} s. "
+                f"Storyboard \u201c{board.title}\u201d: {len(board.shots)} shots, {seconds(board.total_duration_s)} s. "
                 "Edit it (e on a cell, or \u201cshot 2 duration 4\u201d), then say render or press ctrl+r.",
             )
         elif message.status == "finished":

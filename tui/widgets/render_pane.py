@@ -12,6 +12,7 @@ from textual.widgets import Label, ProgressBar
 
 from agent.storyboard import Storyboard
 from agent.thumbnails import thumbnail_size
+from tui.text import seconds
 from tui.widgets.shot_row import ShotRow
 
 
@@ -70,7 +71,7 @@ class RenderPane(Vertical):
         await shots.mount_all(ShotRow(s.id, s.prompt, s.duration_s, cells, rows) for s in board.shots)
         self.shots_total, self.shots_done, self.current_fraction, self.started_at = len(board.shots), 0, 0.0, None
         self.query_one("#overall", ProgressBar).update(total=None, progress=0)
-        self._status(f"{len(board.shots)} shots, {board.total_duration_s:g} s, waiting for approval (ctrl+r).")
+        self._status(f"{len(board.shots)} shots, {seconds(board.total_duration_s)} s, waiting for approval (ctrl+r).")
 
     def show_thumbnail(self, shot_id: str, pixels) -> None:
         row = self.row(shot_id)

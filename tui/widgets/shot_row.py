@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 
+from tui.text import seconds
 from tui.widgets.thumbnail import Thumbnail
 
 
@@ -49,7 +50,7 @@ class ShotRow(Horizontal):
         words = " ".join(self.prompt.split())
         short = words if len(words) <= 60 else words[:59] + "\u2026"
         extra = f" \u00b7 {self.detail}" if self.detail else ""
-        return f"[b]{escape(self.shot_id)}[/b] {self.duration_s:g} s \u00b7 {self.state}{extra}\n[dim]{escape(short)}[/dim]"
+        return f"[b]{escape(self.shot_id)}[/b] {seconds(self.duration_s)} s \u00b7 {self.state}{extra}\n[dim]{escape(short)}[/dim]"
 
     def set_state(self, state: str, detail: str | None = None) -> None:
         self.state = state

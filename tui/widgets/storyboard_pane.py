@@ -17,13 +17,14 @@ from agent.chat_intents import EDIT_FIELDS, edit_shot
 from agent.storyboard import Storyboard
 from reelgraph.errors import InputError
 from tui.messages import StoryboardEdited
+from tui.text import seconds
 
 COLUMNS = (("id", "shot"), ("duration_s", "sec"), ("camera", "camera"), ("prompt", "prompt"))
 FIELD_NAMES = {"duration_s": "duration", "camera": "camera", "prompt": "prompt"}
 
 
 def _cell(field: str, value: object) -> str:
-    text = f"{value:g}" if isinstance(value, float) else " ".join(str(value).split())
+    text = seconds(value) if isinstance(value, float) else " ".join(str(value).split())
     limit = {"camera": 20, "prompt": 60}.get(field)
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "\u2026"
 
@@ -81,7 +82,7 @@ class StoryboardPane(Vertical):
             table.add_row(*(_cell(key, getattr(shot, key)) for key, _ in COLUMNS), key=shot.id)
         if where.row < table.row_count:
             table.cursor_coordinate = where
-        title = f"[b]{escape(board.title)}[/b]  {len(board.shots)} shots \u00b7 {board.total_duration_s:g} s \u00b7 {board.width}x{board.height} @ {board.fps} fps"
+        title = f"[b]{escape(board.title)}[/b]  {len(board.shots)} shots \u00b7 {seconds(board.total_duration_s)} s \u00b7 {board.width}x{board.height} @ {board.fps} fps"
         self.query_one("#board-title", Label).update(title)
 
     # -- editing ------------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ class StoryboardPane(Vertical):
         shot = next(s for s in self.board.shots if s.id == shot_id)
         value = getattr(shot, field)
         editor = self.query_one("#cell-editor", Input)
-        editor.value = f"{value:g}" if isinstance(value, float) else str(value)
+        editor.value = seconds(value) if isinstance(value, float) else str(value)
         editor.placeholder = f"{FIELD_NAMES[field]} of shot {shot_id}"
         editor.border_title = f"{FIELD_NAMES[field]} of {shot_id} (enter saves, esc cancels)"
         self.editing = (shot_id, field)
