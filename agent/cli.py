@@ -63,7 +63,7 @@ def _main(
 # ----------------------------------------------------------------------------------------------
 
 
-RENDERER_HELP = "What draws the shots: world (the procedural world, default) or diffusion (the built-in latent diffusion generator; still early in training)."
+RENDERER_HELP = "What draws the shots: world (the procedural world, default), diffusion (the built-in latent diffusion generator; still early in training), or diffusers:PATH (a pretrained diffusers video pipeline folder on disk, e.g. LTX-Video, CogVideoX, Wan; needs reelgraph[diffusers])."
 MODEL_HELP = "Chat model that plans: local (offline default), local:PATH.gguf, openai:MODEL, google_genai:MODEL, a transformers folder, or none (the prompt as one take)."
 
 
@@ -303,6 +303,8 @@ def train(
     out: Path = typer.Option(Path("runs/generator"), "--out", help="Checkpoint folder; resumes from it; <out>/export is a loadable generator."),
     max_minutes: float = typer.Option(0.0, "--max-minutes", min=0.0, help="Stop after a checkpoint once this much time passed (0: no limit)."),
     threads: int = typer.Option(1, "--threads", min=1, help="Torch threads per process."),
+    eval_every: Optional[int] = typer.Option(None, "--eval-every", min=0, help="DiT steps between evaluator scores of held-out prompts, logged to <out>/dit/log.jsonl (0: never; default: the preset's)."),
+    evaluator: Optional[Path] = typer.Option(None, "--evaluator", help="Evaluator checkpoint for those scores (default: the shipped one)."),
 ) -> None:
     """Train the built-in video autoencoder and diffusion transformer on the procedural world
     (runs unchanged under torchrun: `torchrun --nproc_per_node N -m generation.train ...`)."""
@@ -312,7 +314,8 @@ def train(
         from reelgraph.errors import InputError
 
         raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit or all")
-    run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads))
+    run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads, eval_every=eval_every,
+                     evaluator=evaluator))
 
 
 @app.command("eval")

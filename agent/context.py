@@ -79,7 +79,8 @@ class DirectorSettings:
     preview: bool = False
     """Render at low resolution with fewer steps."""
     renderer: str = "world"
-    """Shot renderer: world (procedural, the default until the diffusion generator is trained) or diffusion."""
+    """Shot renderer: world (procedural, the default until the diffusion generator is trained), diffusion
+    (the built-in generator), or diffusers:PATH (a diffusers video pipeline folder on disk)."""
 
 
 @dataclass

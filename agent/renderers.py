@@ -98,16 +98,69 @@ class DiffusionRenderer:
         on_frames(done, total)
 
 
-def pick_renderer(choice: str) -> "WorldRenderer | DiffusionRenderer":
+class DiffusersRenderer:
+    """Renders a shot with a pretrained diffusers video pipeline from a folder on disk (loaded once,
+    lazily). An ``extend`` shot animates the last frame of the take it continues when the pipeline
+    can animate an image; otherwise it is a new take (a cut at the join)."""
+
+    def __init__(self, folder: Path | str) -> None:
+        from generation.diffusers_backend import check_installed, fingerprint, read_model_index
+
+        self.folder = Path(folder).expanduser()
+        check_installed()
+        self.class_name = read_model_index(self.folder)["_class_name"]
+        self.name = f"diffusers:{self.class_name}"
+        self.version = fingerprint(self.folder)
+        self._generator = None
+
+    @property
+    def generator(self):
+        if self._generator is None:
+            from generation.diffusers_backend import DiffusersGenerator
+
+            self._generator = DiffusersGenerator.load(self.folder)
+        return self._generator
+
+    def render(self, request: ShotRequest, on_frames: Callable[[int, int], None]) -> Iterator[np.ndarray]:
+        from generation.video_io import read_video
+
+        total = max(1, round(request.duration_s * request.fps))
+        gen = self.generator
+
+        def steps(p) -> None:  # denoising progress, shown as a share of the shot's frames
+            on_frames(min(total - 1, int(total * p.step / p.steps)), total)
+
+        common = dict(fps=request.fps, seed=request.seed, preview=request.preview, progress=steps)
+        if request.continue_from is not None and gen.can_animate_images:
+            clip = read_video(request.continue_from, size=(request.width, request.height))[-1:]
+            frames = gen.extend(clip, request.duration_s, "forward", request.prompt, **common).frames[1:]
+        else:
+            frames = gen.text_to_video(request.prompt, request.duration_s, width=request.width, height=request.height, **common).frames
+        yield from frames[:total]
+        on_frames(min(total, len(frames)), total)
+
+
+def pick_renderer(choice: str) -> "WorldRenderer | DiffusionRenderer | DiffusersRenderer":
     """``world`` (the default until the built-in generator's evaluator scores pass its targets,
-    issue 4) or ``diffusion`` (the shipped latent diffusion checkpoint)."""
+    issue 4), ``diffusion`` (the shipped latent diffusion checkpoint), or a pretrained diffusers
+    pipeline folder: ``diffusers:PATH`` or a bare PATH to a folder holding model_index.json."""
+    from reelgraph.errors import InputError
+
     if choice == "world":
         return WorldRenderer()
     if choice == "diffusion":
         return DiffusionRenderer()
-    from reelgraph.errors import InputError
+    if choice.startswith("diffusers:"):
+        return DiffusersRenderer(choice.removeprefix("diffusers:"))
+    path = Path(choice).expanduser()
+    if path.is_dir():
+        from generation.diffusers_backend import is_pipeline_folder
 
-    raise InputError(f"unknown renderer {choice!r}; use world or diffusion")
+        if is_pipeline_folder(path):
+            return DiffusersRenderer(path)
+        raise InputError(f"{choice} is a folder but not a diffusers pipeline (no model_index.json); "
+                         "use world, diffusion or diffusers:PATH")
+    raise InputError(f"unknown renderer {choice!r}; use world, diffusion, or diffusers:PATH (a diffusers pipeline folder)")
 
 
 class EvaluatorScorer:

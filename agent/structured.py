@@ -38,6 +38,9 @@ class StructuredAnswer(Generic[T]):
     attempts: int
     repaired: bool
     raw: str
+    prompt_tokens: int = 0
+    """Summed over every call, where the back-end reports usage (llama.cpp, OpenAI); else 0."""
+    completion_tokens: int = 0
 
 
 def extract_json(text: str) -> str:
@@ -99,6 +102,16 @@ def _describe(exc: Exception) -> str:
     return str(exc)
 
 
+def _usage(reply: BaseMessage) -> tuple[int, int]:
+    """(prompt, completion) tokens of one reply: llama.cpp and OpenAI report them in
+    ``response_metadata["usage"]`` (or LangChain's ``usage_metadata``); other back-ends give 0."""
+    meta = getattr(reply, "usage_metadata", None) or {}
+    if meta:
+        return int(meta.get("input_tokens") or 0), int(meta.get("output_tokens") or 0)
+    usage = (getattr(reply, "response_metadata", None) or {}).get("usage") or {}
+    return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+
+
 def ask_structured(
     model: BaseChatModel,
     messages: list[BaseMessage],
@@ -106,16 +119,22 @@ def ask_structured(
     *,
     max_attempts: int = 3,
     constrain: bool = False,
+    json_schema: dict[str, Any] | None = None,
 ) -> StructuredAnswer[T]:
     """Ask ``model`` for an answer of type ``schema``; repair and retry up to ``max_attempts`` calls.
 
-    ``constrain`` passes the JSON schema to back-ends that decode under a grammar (llama.cpp).
+    ``constrain`` passes a JSON schema to back-ends that decode under a grammar (llama.cpp):
+    ``json_schema`` when given (a tighter, per-call schema, e.g. bounding a list's length), else
+    ``schema``'s own. Either way the answer is validated against ``schema``.
     """
     conversation = list(messages)
-    kwargs = {"json_schema": schema.model_json_schema()} if constrain else {}
+    kwargs = {"json_schema": json_schema or schema.model_json_schema()} if constrain else {}
     problem = ""
+    prompt_tokens = completion_tokens = 0
     for attempt in range(1, max_attempts + 1):
         reply = model.invoke(conversation, **kwargs)
+        usage = _usage(reply)
+        prompt_tokens, completion_tokens = prompt_tokens + usage[0], completion_tokens + usage[1]
         text = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
         try:
             value, repaired = parse_answer(text, schema)
@@ -123,7 +142,14 @@ def ask_structured(
             problem = _describe(exc)
             conversation += [AIMessage(content=text), HumanMessage(content=REPAIR_PROMPT.format(problem=problem))]
             continue
-        return StructuredAnswer(value=value, attempts=attempt, repaired=repaired or attempt > 1, raw=text)
+        return StructuredAnswer(
+            value=value,
+            attempts=attempt,
+            repaired=repaired or attempt > 1,
+            raw=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
     raise ModelOutputError(
         f"the chat model gave no usable {schema.__name__} in {max_attempts} tries (last problem: {problem}); "
         "try again with another --seed or a larger model"

@@ -26,8 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from generation.autoencoder import VideoAutoencoder  # noqa: E402
 from generation.checkpoint import GeneratorConfig  # noqa: E402
 from generation.dit import DiT  # noqa: E402
+from generation.eval.seams import seam_ratio  # noqa: E402
 from generation.pipeline import DEFAULT_WEIGHTS, Generator  # noqa: E402
-from generation.train import model_configs  # noqa: E402
+from generation.training.config import model_configs  # noqa: E402
 
 
 def matmul_peak(dtype: torch.dtype) -> float:
@@ -61,19 +62,6 @@ class CountingFlops:
     @property
     def total(self) -> int:
         return int(self.mode.get_total_flops())
-
-
-def seam_ratio(frames, joins: tuple[int, ...]) -> float | None:
-    """Mean |frame difference| across window joins over the median difference inside windows
-    (1.0: seams invisible by this measure; the issue asks for no spikes)."""
-    import numpy as np
-
-    if not joins or len(frames) < 3:
-        return None
-    diffs = np.abs(np.diff(frames.astype(np.int16), axis=0)).mean(axis=(1, 2, 3))  # diffs[i]: frame i -> i+1
-    at_join = np.array([diffs[j - 1] for j in joins])
-    inside = np.delete(diffs, [j - 1 for j in joins])
-    return float(at_join.mean() / max(np.median(inside), 1e-6))
 
 
 def build(weights: Path | None) -> tuple[Generator, str]:

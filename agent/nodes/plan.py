@@ -10,12 +10,15 @@ from langgraph.runtime import Runtime
 from agent.context import DirectorContext
 from agent.models import parse_model_spec
 from agent.events import event_sender
-from agent.plan_draft import PlanDraft, direct_draft, draft_to_storyboard
+from agent.plan_draft import MAX_DRAFT_SHOTS, PlanDraft, direct_draft, draft_json_schema, draft_to_storyboard
 from agent.prompts import FEEDBACK_LINE, PLANNER_SYSTEM, PLANNER_USER
 from agent.state import DirectorState
 from reelgraph.errors import ModelUnavailable
 
 MAX_REFERENCE_CHARS = 6000
+EXTRA_SHOTS = 2
+"""A constrained plan may have up to this many shots more than asked: room for the model's own
+cut without letting it loop (an unbounded list ran to 18 near-identical shots for 10 asked)."""
 
 
 def fence(text: str) -> str:
@@ -45,12 +48,19 @@ def plan(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
     else:
         from agent.structured import ask_structured
 
-        event_sender(ctx)({"event": "node", "node": "plan", "message": f"planning about {shots} shot{'s' if shots != 1 else ''}"})
+        asked = min(shots, MAX_DRAFT_SHOTS)  # longer films get long shots, split into extensions below
+        event_sender(ctx)({"event": "node", "node": "plan", "message": f"planning about {asked} shot{'s' if asked != 1 else ''}"})
         answer = ask_structured(
-            ctx.chat, planner_messages(state, shots), PlanDraft, constrain=parse_model_spec(settings.model).supports_json_schema
+            ctx.chat,
+            planner_messages(state, asked),
+            PlanDraft,
+            constrain=parse_model_spec(settings.model).supports_json_schema,
+            json_schema=draft_json_schema(asked, asked + EXTRA_SHOTS),
         )
         draft = answer.value
         note = f"{'after repair' if answer.repaired else 'first try'}, {answer.attempts} call(s)"
+        if answer.completion_tokens:
+            note += f", {answer.prompt_tokens} prompt + {answer.completion_tokens} answer tokens"
     known = set(state.memory_ids) | _cited_ids(state.digest)
     board, cited = draft_to_storyboard(
         draft,

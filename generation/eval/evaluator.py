@@ -43,9 +43,13 @@ class EvaluatorConfig:
     size: int = 96
     """Side of the square canvas the clip is letterboxed into (aspect kept, grey bars). 96 makes
     16:9 content 96x54: at 64 (64x36) a dog or a snowflake was a pixel or two."""
-    widths: tuple[int, ...] = (16, 32, 64, 128)
-    """Channels of the stem and of each stride-2 stage (96 -> 48 -> 24 -> 12 -> 6 pixels); narrow
-    early stages pay for the bigger canvas (a training step costs what 64 px with 24/48/96 did)."""
+    stem_kernel: int = 4
+    stem_stride: int = 4
+    """The stem turns each ``stem_stride``-pixel cell into a feature vector (a patchify stem, as in
+    ViT/ConvNeXt): 96 -> 24 cells. Measured 2.6x faster to train on this CPU than a 5x5 stride-2
+    stem with narrow 48/24/12-pixel stages, and a 4x4 cell still sees a snowflake's size and colour."""
+    widths: tuple[int, ...] = (32, 48, 96, 128)
+    """Channels of the stem and of each stride-2 stage (24 -> 12 -> 6 -> 3 cells)."""
     pooled: int = 3
     """Each frame's last feature map is average-pooled to ``pooled x pooled`` cells."""
     feature_dim: int = 128
@@ -62,7 +66,10 @@ class EvaluatorConfig:
     def from_json(cls, text: str) -> "EvaluatorConfig":
         raw = json.loads(text)
         raw["widths"] = tuple(raw["widths"])
-        raw.setdefault("pooled", 2)  # checkpoints written before the field existed pooled to 2x2
+        # checkpoints written before these fields existed: 5x5 stride-2 stem, 2x2 pooling
+        raw.setdefault("pooled", 2)
+        raw.setdefault("stem_kernel", 5)
+        raw.setdefault("stem_stride", 2)
         return cls(**raw)
 
 
@@ -108,13 +115,14 @@ class Evaluator(nn.Module):
         super().__init__()
         self.config = config
         w = config.widths
-        # stem sees RGB and the RGB difference to the previous frame: 6 channels, stride 2
+        # stem sees RGB and the RGB difference to the previous frame: 6 channels
+        k, st = config.stem_kernel, config.stem_stride
         self.stem = nn.Sequential(
-            nn.Conv2d(6, w[0], 5, stride=2, padding=2, bias=False), nn.BatchNorm2d(w[0]), nn.ReLU()
+            nn.Conv2d(6, w[0], k, stride=st, padding=(k - st + 1) // 2, bias=False), nn.BatchNorm2d(w[0]), nn.ReLU()
         )
         self.blocks = nn.ModuleList(SpaceTimeBlock(a, b) for a, b in zip(w[:-1], w[1:]))
-        # after the stages: (B, C, T, 6, 6) pooled to 3x3 (top/middle/bottom keeps the horizon's
-        # height, which is the camera angle) for "mean over time" and "late minus early"
+        # after the stages: (B, C, T, 3, 3) at 96 px, pooled to 3x3 (top/middle/bottom keeps the
+        # horizon's height, which is the camera angle) for "mean over time" and "late minus early"
         self.pooled = config.pooled
         self.project = nn.Sequential(
             nn.Linear(2 * w[-1] * self.pooled**2, config.feature_dim), nn.LayerNorm(config.feature_dim), nn.ReLU()
@@ -145,9 +153,9 @@ class Evaluator(nn.Module):
         diff = torch.cat([torch.zeros_like(clips[:, :, :1]), clips[:, :, 1:] - clips[:, :, :-1]], dim=2)
         x = torch.cat([clips, diff], dim=1)  # (B, 6, T, S, S)
         x = x.transpose(1, 2).reshape(b * t, 6, h, w)  # (B*T, 6, S, S)
-        x = self.stem(x)  # (B*T, w0, S/2, S/2)
+        x = self.stem(x)  # (B*T, w0, S/stride, S/stride)
         for block in self.blocks:
-            x = block(x, t)  # ... -> (B*T, C, S/16, S/16)
+            x = block(x, t)  # ... -> (B*T, C, S/(stride*8), S/(stride*8))
         x = F.adaptive_avg_pool2d(x, self.pooled)  # (B*T, C, 3, 3)
         x = x.reshape(b, t, -1)  # (B, T, C*9)
         half = max(t // 2, 1)

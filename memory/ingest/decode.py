@@ -135,6 +135,9 @@ def iter_frames(
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            # Skip H.264/HEVC deblocking: it is a fifth to a half of 720p decode time, and its
+            # effect (smoothing 8x8 block edges) vanishes in the strided planes analysis reads.
+            stream.codec_context.options = {"skip_loop_filter": "all"}
             base = stream.start_time or 0
             tb = float(stream.time_base) if stream.time_base else 1.0 / info.fps
             for frame in container.decode(stream):

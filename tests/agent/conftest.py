@@ -12,18 +12,10 @@ from agent.context import DirectorSettings
 PLAN = {
     "title": "Mammoth country",
     "style": "afternoon light",
-    "scenes": [
-        {
-            "setting": "snowy meadow with snow-capped mountains",
-            "shots": [
-                {"description": "three woolly mammoths approach through the snow", "duration_s": 4, "camera": "low camera, static", "subjects": ["mammoth"]},
-                {"description": "the mammoths walk right past fir trees", "duration_s": 3, "camera": "pan right", "transition": "crossfade"},
-            ],
-        },
-        {
-            "setting": "beach at sunset",
-            "shots": [{"description": "a red ball bounces on the sand", "duration_s": 3, "camera": "eye level", "transition": "cut"}],
-        },
+    "shots": [
+        {"setting": "snowy meadow with snow-capped mountains", "shows": "three woolly mammoths approach through the snow", "camera": "low camera, static", "seconds": 4},
+        {"setting": "snowy meadow with snow-capped mountains", "shows": "the mammoths walk right past fir trees", "camera": "pan right", "seconds": 3, "join": "crossfade"},
+        {"setting": "beach at sunset", "shows": "a red ball bounces on the sand", "camera": "eye level", "seconds": 3, "join": "cut"},
     ],
 }
 
@@ -48,10 +40,13 @@ from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
 
 class ScriptedChat(BaseChatModel):
     """A deterministic chat model whose answer is computed from the messages it is sent, and which
-    keeps every conversation it saw (to check what reached the model)."""
+    keeps every conversation it saw and the options it was called with (e.g. ``json_schema``), to
+    check what reached the model. ``usage`` is reported like llama.cpp reports it, when given."""
 
     respond: Callable[[list[BaseMessage]], str]
     seen: list = []
+    options: list = []
+    usage: dict = {}
 
     @property
     def _llm_type(self) -> str:
@@ -59,4 +54,6 @@ class ScriptedChat(BaseChatModel):
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         self.seen.append(list(messages))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.respond(messages)))])
+        self.options.append(dict(kwargs))
+        meta = {"usage": dict(self.usage)} if self.usage else {}
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.respond(messages), response_metadata=meta))])

@@ -36,11 +36,10 @@ def hostile_plan(messages) -> str:
     user = messages[-1].content
     real = re.findall(r"^\[([^\]]+)\]", user, re.M)
     plan = json.loads(json.dumps(PLAN))
-    for scene in plan["scenes"]:
-        for shot in scene["shots"]:
-            shot["duration_s"] = 600
-            shot["references"] = ["doc-made-up"] + real[:1]
-    plan["scenes"][0]["shots"][0]["description"] += ". " + INJECTED
+    for shot in plan["shots"]:
+        shot["seconds"] = 600
+        shot["refs"] = ["doc-made-up"] + real[:1]
+    plan["shots"][0]["shows"] += ". " + INJECTED
     return json.dumps(plan)
 
 

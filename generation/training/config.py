@@ -1,0 +1,112 @@
+"""What one generator training run is: the typed config, its presets, and the network sizes.
+
+Presets fill a ``TrainConfig``; the command line only overrides a few fields. The whole config is
+written into every checkpoint's ``state.json`` (``config_json``), so a run folder says how it was made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from generation.training.data import ClipSpec
+
+Stage = Literal["autoencoder", "dit", "all"]
+
+
+@dataclass
+class TrainConfig:
+    """One training run. Presets fill it; the CLI only overrides a few fields."""
+
+    preset: str = "tiny"
+    """Model sizes and batch recipe: tiny (CPU), small (GPU or long CPU runs), test (seconds)."""
+    stage: Stage = "all"
+    """autoencoder, dit, or all (autoencoder until ``ae_steps``, then the DiT)."""
+    out: Path = Path("runs/generator")
+    """Checkpoint folder (git-ignored); ``<out>/export`` gets the loadable generator."""
+    ae_steps: int = 4000
+    """Autoencoder steps before the DiT stage starts (stage all)."""
+    dit_steps: int = 1_000_000
+    """DiT steps to stop at."""
+    max_minutes: float = 0.0
+    """Stop (after a checkpoint) once this much wall time passed in this run; 0 = no limit."""
+    ae_batch: int = 4
+    dit_batch: int = 16
+    ae_lr: float = 1e-3
+    dit_lr: float = 3e-4
+    warmup: int = 200
+    ema_decay: float = 0.999
+    ae_shapes: list[ClipSpec] = field(default_factory=lambda: [ClipSpec(64, 64, 9), ClipSpec(64, 64, 1), ClipSpec(96, 56, 5)])
+    ae_weights: list[float] = field(default_factory=lambda: [0.7, 0.1, 0.2])
+    dit_shapes: list[ClipSpec] = field(default_factory=lambda: [
+        ClipSpec(128, 72, 25), ClipSpec(128, 72, 17), ClipSpec(128, 72, 9), ClipSpec(128, 72, 1), ClipSpec(72, 128, 9)])
+    """Clip shapes of the DiT stage; 25 frames = 7 latent frames = one generation window. The first
+    one is also the size of the exported generator and of the periodic evaluator scores."""
+    dit_weights: list[float] = field(default_factory=lambda: [0.35, 0.25, 0.15, 0.15, 0.1])
+    caption_dropout: float = 0.1
+    """Probability of training on the empty prompt (what classifier-free guidance subtracts)."""
+    replay_capacity: int = 4000
+    replay_reuse: float = 8.0
+    """How many times, on average, an encoded clip is trained on before it is replaced (data prep costs
+    about as much as a DiT step on a CPU)."""
+    latent_penalty: float = 1e-3
+    """Weight of mean(z^2) in the autoencoder loss: keeps latents near unit scale for the DiT."""
+    checkpoint_minutes: float = 4.0
+    log_every: int = 20
+    eval_every: int = 250
+    """Every this many DiT steps, generate ``eval_prompts`` held-out prompts with the EMA weights and
+    log the evaluator's per-attribute accuracy (``dit/log.jsonl``, stage ``dit_eval``); 0 = never.
+    At the tiny preset on a 2-core CPU a probe of 16 prompts takes ~11 s, about 3 DiT steps (~1 % of
+    the run at 250)."""
+    eval_prompts: int = 16
+    """Held-out prompts per probe: the first ones of the quality benchmark's seed stream, so the
+    figures are comparable from probe to probe and with ``bench/quality.py`` on the same prompts."""
+    eval_steps: int = 4
+    """Sampler steps per probe generation (the preview default)."""
+    evaluator: Path | None = None
+    """Evaluator checkpoint the probes score with; None = the shipped one."""
+    seed: int = 0
+    threads: int = 1
+    allow_bf16: bool = True
+
+
+PRESETS: dict[str, dict] = {
+    "tiny": dict(ae_steps=1000),  # the recipe of the first shipped checkpoint (2026-11-25)
+    "small": dict(ae_batch=8, dit_batch=32, ae_steps=20000,
+                  dit_shapes=[ClipSpec(128, 72, 17), ClipSpec(256, 144, 17), ClipSpec(128, 72, 1), ClipSpec(72, 128, 17)],
+                  dit_weights=[0.5, 0.2, 0.15, 0.15]),
+    "test": dict(ae_batch=2, dit_batch=2, ae_steps=2, dit_steps=2, warmup=1, checkpoint_minutes=0.0, log_every=1,
+                 ae_shapes=[ClipSpec(32, 32, 9)], ae_weights=[1.0], dit_shapes=[ClipSpec(32, 32, 9)], dit_weights=[1.0],
+                 replay_capacity=8, eval_every=0, eval_prompts=2, eval_steps=1),
+}
+MODEL_SIZE = {"tiny": "tiny", "small": "small", "test": "test"}
+
+
+def build_config(preset: str, **overrides) -> TrainConfig:
+    """The preset's config with every non-None override applied."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    cfg = replace(TrainConfig(preset=preset), **PRESETS[preset])
+    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+    return replace(cfg, out=Path(cfg.out), evaluator=None if cfg.evaluator is None else Path(cfg.evaluator))
+
+
+def model_configs(preset: str):
+    """(AutoencoderConfig, DiTConfig) of a preset; ``test`` is one block, head dim 8."""
+    from generation.autoencoder import AE_PRESETS, AutoencoderConfig
+    from generation.dit import DiT_models, DiTConfig
+
+    if preset == "test":
+        return (AutoencoderConfig(latent_channels=4, channels=(4, 8, 8, 16), low_res_blocks=1),
+                DiTConfig(latent_channels=4, width=16, depth=1, heads=2))
+    ae = AE_PRESETS[preset]()
+    return ae, DiT_models[preset](ae.latent_channels)
+
+
+def config_json(cfg: TrainConfig) -> dict:
+    """The config as JSON-able values (paths as strings), for ``state.json``."""
+    d = asdict(cfg)
+    d["out"] = str(cfg.out)
+    d["evaluator"] = None if cfg.evaluator is None else str(cfg.evaluator)
+    return d

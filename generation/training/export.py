@@ -1,0 +1,39 @@
+"""Turning a DiT checkpoint into a generator folder ``Generator.load`` reads.
+
+The export (and the in-memory generator the periodic evaluator probes use) is the EMA DiT with the
+frozen stage-1 autoencoder and the latent statistics measured at the start of stage 2.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from generation.autoencoder import VideoAutoencoder
+from generation.checkpoint import GeneratorConfig, save_generator
+from generation.dit import DiT
+from generation.training.config import TrainConfig
+from generation.training.state import StageState
+
+
+def generator_config(cfg: TrainConfig, ae: VideoAutoencoder, dit: DiT, state: StageState, recipe: str = "") -> GeneratorConfig:
+    """The config of the generator this run would ship now (trained at ``dit_shapes[0]``)."""
+    shape = cfg.dit_shapes[0]
+    return GeneratorConfig(autoencoder=ae.cfg, dit=dit.cfg, latent_mean=state.extra["latent_mean"],
+                           latent_std=state.extra["latent_std"], train_width=shape.width, train_height=shape.height,
+                           recipe=recipe)
+
+
+def export(cfg: TrainConfig, ae: VideoAutoencoder, dit: DiT, state: StageState) -> Path:
+    """Write ``<out>/export``: a generator folder ``Generator.load`` reads (EMA weights, fp32)."""
+    ae_state = json.loads((cfg.out / "autoencoder" / "state.json").read_text())["state"]
+    recipe = (f"preset {cfg.preset}; autoencoder {ae_state['step']} steps ({ae_state['elapsed_s'] / 3600:.2f} h, "
+              f"recon PSNR {ae_state['extra'].get('psnr_db', float('nan')):.2f} dB); DiT {state.step} steps "
+              f"({state.elapsed_s / 3600:.2f} h, flow loss {state.last_loss:.4f}), batch {cfg.dit_batch}, "
+              f"clips {[(s.width, s.height, s.num_frames) for s in cfg.dit_shapes]}; world-rendered clips, "
+              f"device {torch.cuda.get_device_name() if torch.cuda.is_available() else 'CPU'}; saved {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    save_generator(cfg.out / "export", generator_config(cfg, ae, dit, state, recipe), ae, dit)
+    return cfg.out / "export"
