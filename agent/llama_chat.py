@@ -7,6 +7,8 @@ with a schema the model cannot emit anything but JSON of that shape.
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 from typing import Any, Optional
 
@@ -17,6 +19,21 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field, PrivateAttr
 
 from reelgraph.errors import InputError, ModelUnavailable
+
+
+def compact_json_gbnf(schema: dict[str, Any]) -> str:
+    """llama.cpp's grammar for ``schema`` without the optional space it allows around every ``:``
+    and ``,``: a 10-shot plan is 384 tokens compact and 472 spaced, about ten seconds of a 1.5B
+    model on two cores, and the model otherwise picks the spaced form."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    return json_schema_to_gbnf(json.dumps(schema)).replace('space ::= " "?', 'space ::= ""')
+
+
+def compact_json_grammar(schema: dict[str, Any]) -> Any:
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(compact_json_gbnf(schema), verbose=False)
 
 
 def _role(message: BaseMessage) -> str:
@@ -92,7 +109,7 @@ class LlamaCppChat(BaseChatModel):
             "seed": self.seed,
         }
         if schema is not None:
-            request["response_format"] = {"type": "json_object", "schema": schema}
+            request["grammar"] = compact_json_grammar(schema)
         out = llama.create_chat_completion(**request)
         choice = out["choices"][0]
         text = choice["message"].get("content") or ""

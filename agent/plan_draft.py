@@ -37,7 +37,6 @@ TITLE_CHARS = 48
 STYLE_CHARS = 60
 SETTING_CHARS = 50
 SHOWS_CHARS = 100
-CAMERA_CHARS = 32
 REF_CHARS = 64
 MAX_REFS = 4
 
@@ -97,7 +96,7 @@ def draft_json_schema(min_shots: int, max_shots: int) -> dict[str, Any]:
         "properties": {
             "setting": text(SETTING_CHARS, 1),
             "shows": text(SHOWS_CHARS, 1),
-            "camera": text(CAMERA_CHARS),
+            "camera": {"enum": list(CAMERA_CHOICES)},
             "seconds": {"type": "integer", "minimum": 1, "maximum": 60},
             "join": {"enum": list(JOINS)},
             "refs": {"type": "array", "items": text(REF_CHARS, 1), "maxItems": MAX_REFS},
@@ -117,6 +116,29 @@ def draft_json_schema(min_shots: int, max_shots: int) -> dict[str, Any]:
     }
 
 
+CAMERA_ANGLES = ("low angle", "eye level", "high angle")
+CAMERA_MOVES = ("static", "pan left", "pan right", "tilt up", "tilt down", "zoom in", "zoom out", "dolly")
+CAMERA_CHOICES = tuple(f"{a}, {m}" for a in CAMERA_ANGLES for m in CAMERA_MOVES)
+"""What the grammar lets the local model write as a shot's camera. Free text invited copies of the
+prompt's own list ("pan left/right") and transitions ("crossfade") in the camera field; every
+choice here is a phrase the world's parser reads."""
+
+
+def _camera_words(camera: str) -> str:
+    """Make a camera note parseable: a bare "low"/"high" becomes "low angle"/"high angle" (alone
+    the parser cannot tell it from anything else that is low or high)."""
+    parts = []
+    for part in re.split(r"[,;]", camera):
+        p = part.strip()
+        if re.fullmatch(r"(low|high)", p, flags=re.I) or re.match(r"(low|high)\s+(static|pan|tilt|zoom|dolly)", p, flags=re.I):
+            p = re.sub(r"^(low|high)", r"\1 angle,", p, flags=re.I).rstrip(",")
+        elif p and not any(w in p.lower() for w in ("camera", "angle", "shot", "view", "level")):
+            p = f"{p} camera"
+        if p:
+            parts.append(p)
+    return ", ".join(parts)
+
+
 def shot_seed(base_seed: int, shot_id: str) -> int:
     """A stable per-shot seed: the same storyboard renders the same film."""
     return int.from_bytes(hashlib.sha256(f"{base_seed}:{shot_id}".encode()).digest()[:4], "little")
@@ -130,8 +152,7 @@ def expand_prompt(description: str, setting: str, camera: str, style: str, seed:
     from generation.world.caption import caption
     from generation.world.parse import parse_prompt
 
-    if camera.strip() and not any(w in camera.lower() for w in ("camera", "angle", "shot", "view")):
-        camera = f"{camera} camera"  # "low" alone is ambiguous; "low camera" is a camera angle
+    camera = _camera_words(camera)
     text = ". ".join(part for part in (description, setting, camera, style, idea) if part.strip())
     parsed = parse_prompt(text)
     if not parsed.understood:

@@ -14,8 +14,9 @@ is the system prompt, so llama.cpp reuses its cached evaluation from one plan to
 PLANNER_SYSTEM = """\
 You are the director of a short film: you turn an idea into a list of shots.
 - A shot is ONE continuous take. "setting": where and when, a few words, the same for every shot of
-  a scene. "shows": at most 12 words, who or what is seen and what they do. "camera": angle (low,
-  eye level, high) and movement (static, pan left/right, tilt up/down, zoom in/out, dolly).
+  a scene. "shows": at most 12 words, who or what is seen and what they do. "camera": "<angle>,
+  <movement>" with angle low angle, eye level or high angle and movement static, pan left, pan
+  right, tilt up, tilt down, zoom in, zoom out or dolly; vary it from shot to shot.
   "seconds": rough length.
 - Use concrete words: subjects such as mammoths, elephants, birds, cars, boats, people, balls,
   dogs; settings such as snowy meadow, green meadow, desert, beach, forest, mountains, city skyline;

@@ -110,22 +110,25 @@ needs_llama = pytest.mark.skipif(
 
 @needs_llama
 def test_llama_cpp_grammar_enforces_the_bounds():
-    """llama.cpp's own grammar engine, built from draft_json_schema the way llama-cpp-python builds
-    it for response_format, accepts 3..5 shots and refuses 2 or 6, an over-long "shows", and keys
-    outside the schema. (Its converter silently falls back to free JSON on a schema it cannot
+    """llama.cpp's own grammar engine, built from draft_json_schema exactly as LlamaCppChat builds it
+    (compact: no spaces between tokens), accepts 3..5 shots and refuses 2 or 6, an over-long
+    "shows", keys outside the schema, and the spaced JSON that costs ~90 more tokens a plan. (Its converter silently falls back to free JSON on a schema it cannot
     convert, so only the engine itself shows the bounds are real.) Only SmolLM2's vocabulary is
     loaded, not its weights."""
     import llama_cpp
-    from llama_cpp import Llama, llama_grammar
+    from llama_cpp import Llama
+
+    from agent.llama_chat import compact_json_gbnf
 
     llm = Llama(model_path=str(smollm2_gguf_path()), vocab_only=True, verbose=False)
-    gbnf = llama_grammar.json_schema_to_gbnf(json.dumps(draft_json_schema(3, 5)))
+    gbnf = compact_json_gbnf(draft_json_schema(3, 5))
 
-    def accepts(answer: dict) -> bool:
+    def accepts(answer: dict, separators: tuple[str, str] = (",", ":")) -> bool:
         sampler = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, gbnf.encode(), b"root")
         assert sampler, "llama.cpp could not parse the grammar"
         try:
-            for token in llm.tokenize(json.dumps(answer).encode(), add_bos=False, special=False) + [llm.token_eos()]:
+            text = json.dumps(answer, separators=separators, ensure_ascii=False)
+            for token in llm.tokenize(text.encode(), add_bos=False, special=False) + [llm.token_eos()]:
                 cell = (llama_cpp.llama_token_data * 1)(llama_cpp.llama_token_data(token, 0.0, 0.0))
                 llama_cpp.llama_sampler_apply(sampler, ctypes.byref(llama_cpp.llama_token_data_array(cell, 1, -1, False)))
                 if math.isinf(cell[0].logit):
@@ -142,6 +145,7 @@ def test_llama_cpp_grammar_enforces_the_bounds():
     assert accepts(plan(shot, dict(shot, join="extend", refs=["doc-1"]), shot))
     assert not accepts(plan(shot, dict(shot, shows="a dog runs " * 10), shot))
     assert not accepts(plan(shot, dict(shot, subjects=["dog"]), shot))
+    assert not accepts(plan(shot, shot, shot), separators=(", ", ": "))
 
 
 def test_copied_slots_of_the_prompt_example_say_nothing():
@@ -153,3 +157,21 @@ def test_copied_slots_of_the_prompt_example_say_nothing():
     board, _ = board_of(draft, idea="woolly mammoths in a snowy meadow")
     assert board.title == "Untitled" and len(board.scenes) == 1
     assert all("mammoth" in shot.prompt and "<" not in shot.prompt for shot in board.shots)
+
+
+def test_camera_choices_are_phrases_the_world_parser_reads():
+    """Every camera the grammar offers the local model parses to exactly its angle and movement,
+    and the loose notes other back-ends write ("low, static") still reach the right angle."""
+    from generation.world.parse import parse_prompt
+
+    from agent.plan_draft import CAMERA_ANGLES, CAMERA_CHOICES, CAMERA_MOVES, _camera_words
+
+    angles = {"low angle": "low", "eye level": "eye", "high angle": "high"}
+    for choice in CAMERA_CHOICES:
+        angle, move = choice.split(", ")
+        spec = parse_prompt("a dog on a beach. " + _camera_words(choice)).spec
+        assert spec.camera_angle.value == angles[angle], choice
+        assert spec.camera_motion.value == move.replace(" ", "_"), choice
+    assert len(CAMERA_CHOICES) == len(CAMERA_ANGLES) * len(CAMERA_MOVES)
+    assert draft_json_schema(1, 2)["properties"]["shots"]["items"]["properties"]["camera"]["enum"] == list(CAMERA_CHOICES)
+    assert parse_prompt("a dog. " + _camera_words("low, static")).spec.camera_angle.value == "low"
