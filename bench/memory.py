@@ -120,17 +120,15 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=100_000, help="How many corpus vectors are real MiniLM embeddings.")
     parser.add_argument("--skip-book", action="store_true")
     parser.add_argument("--threads", type=int, default=None, help="Torch threads for MiniLM (1 on a busy shared CPU).")
-    parser.add_argument("--runtime", default="auto", choices=["auto", "torch", "onnx"], help="MiniLM runtime (auto: onnx when available).")
     parser.add_argument("--cases", nargs="+", default=["embed", "book", "search"], choices=["embed", "book", "search"])
     args = parser.parse_args()
     if args.skip_book:
         args.cases = [c for c in args.cases if c != "book"]
-    embedder = MiniLMEmbedder(EmbedderConfig(threads=args.threads, runtime=args.runtime))
+    embedder = MiniLMEmbedder(EmbedderConfig(threads=args.threads))
     embedder.embed(["warm up"])
     import torch
 
-    emit("setup", embed_runtime=embedder.runtime, torch_threads=torch.get_num_threads(),
-         load_average=round(os.getloadavg()[0], 2))
+    emit("setup", torch_threads=torch.get_num_threads(), load_average=round(os.getloadavg()[0], 2))
 
     if "embed" in args.cases:
         texts = sentences(1000, seed=99)

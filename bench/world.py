@@ -50,16 +50,16 @@ def render_throughput(width: int, height: int, clips: int = 6, frames: int = 48)
          cpu_seconds=round(cpu, 3), frames_per_cpu_s=round(clips * frames / cpu, 1))
 
 
-def evaluator_cases(n: int) -> None:
-    model = load_evaluator()
+def evaluator_cases(n: int, weights: Path = SHIPPED_WEIGHTS) -> None:
+    model = load_evaluator(weights)
     draws = [draw_clip(TEST_STREAM, i) for i in range(n)]
     clips = [render_draw(d) for d in draws]
     t0, c0 = time.perf_counter(), time.process_time()
     acc = attribute_accuracy(model, clips, [d.spec for d in draws])
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-    emit("evaluator_accuracy", clips=n, seed_stream=TEST_STREAM, weights=SHIPPED_WEIGHTS.name,
+    emit("evaluator_accuracy", clips=n, seed_stream=TEST_STREAM, weights=str(weights),
          per_attribute=acc.per_attribute, mean=round(acc.mean, 4), worst=round(acc.worst, 4),
-         weights_bytes=SHIPPED_WEIGHTS.stat().st_size,
+         weights_bytes=Path(weights).stat().st_size,
          parameters=sum(p.numel() for p in model.parameters()))
     emit("evaluator_throughput_batch32", clips=n, precision=choose_precision("cpu").name, threads=1,
          seconds=round(dt, 3), clips_per_s=round(n / dt, 1), clips_per_cpu_s=round(n / cpu, 1))
@@ -76,11 +76,15 @@ def evaluator_cases(n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description="world + evaluator benchmark")
     ap.add_argument("--clips", type=int, default=200, help="held-out clips for the accuracy case")
+    ap.add_argument("--weights", type=Path, default=SHIPPED_WEIGHTS, help="evaluator checkpoint to measure")
+    ap.add_argument("--cases", nargs="+", default=["render", "evaluator"], choices=["render", "evaluator"])
     args = ap.parse_args()
     torch.set_num_threads(1)
-    render_throughput(128, 72)
-    render_throughput(256, 144)
-    evaluator_cases(args.clips)
+    if "render" in args.cases:
+        render_throughput(128, 72)
+        render_throughput(256, 144)
+    if "evaluator" in args.cases:
+        evaluator_cases(args.clips, args.weights)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,9 @@ class TrainConfig:
     eval_every: int = 250
     checkpoint_every_s: float = 180.0
     log_every: int = 25
+    threads: int = 1
+    """Torch threads for the optimiser process (the clip-rendering worker always uses one). One keeps
+    a core free on a shared 2-core machine; 2 when the machine is otherwise idle."""
     bf16: bool = True
     """Allow bf16 autocast where the CPU runs it natively (``generation.precision``). Where it does
     not (this 2-core AMD EPYC has no AVX-512 BF16), bf16 convolutions measured 8-30x slower than fp32
@@ -199,7 +202,7 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 
 def train(cfg: TrainConfig) -> dict:
-    torch.set_num_threads(1)
+    torch.set_num_threads(cfg.threads)
     torch.manual_seed(0)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     log = (cfg.out_dir / "log.jsonl").open("a")
@@ -272,6 +275,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fresh-per-batch", type=int, default=TrainConfig.fresh_per_batch)
     ap.add_argument("--lr", type=float, default=TrainConfig.lr)
     ap.add_argument("--no-export", action="store_true", help="keep the best model in --out only")
+    ap.add_argument("--threads", type=int, default=TrainConfig.threads, help="torch threads for the optimiser")
     ap.add_argument("--size", type=int, default=EvaluatorConfig.size, help="canvas side in pixels")
     ap.add_argument("--frames", type=int, default=EvaluatorConfig.num_frames, help="frames read per clip")
     ap.add_argument("--max-duration", type=float, default=TrainConfig.max_duration_s, help="longest clip, seconds")
@@ -279,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--blur-max", type=float, default=AugmentConfig.blur_sigma_max)
     ap.add_argument("--noise-max", type=float, default=AugmentConfig.noise_max)
     args = ap.parse_args(argv)
-    cfg = TrainConfig(out_dir=args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+    cfg = TrainConfig(out_dir=args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, threads=args.threads,
                       fresh_per_batch=args.fresh_per_batch, export_to=None if args.no_export else SHIPPED_WEIGHTS,
                       max_duration_s=args.max_duration,
                       model=EvaluatorConfig(num_frames=args.frames, size=args.size),
