@@ -153,7 +153,8 @@ class Director:
         else:
             yield self._final(run_id)
             return
-        context = self._context(need_chat=need_chat, need_memory=bool(refs) or bool(snapshot.values.get("refs")))
+        remembers = need_chat and any(self.project.memory_dir.glob("*.sqlite"))
+        context = self._context(need_chat=need_chat, need_memory=bool(refs) or bool(snapshot.values.get("refs")) or remembers)
         yield {"event": "run", "run_id": run_id}
         for mode, chunk in self.graph.stream(payload, config, context=context, stream_mode=["custom", "updates"]):
             if mode == "custom":

@@ -57,10 +57,22 @@ def document_digest(items: list) -> list[str]:
     return lines
 
 
+def remembered(state: DirectorState, memory) -> dict:
+    """No references in this run, but the project's memory holds earlier ones (``reelgraph analyze``
+    a week ago): the planner sees the items closest to the idea, so a film made after studying a
+    reference still draws on it. Nothing is shown when the memory is empty or there is no idea."""
+    if memory is None or not state.idea or len(memory) == 0:
+        return {"digest": "", "log": ["understand: nothing to digest"]}
+    hits = memory.search(state.idea, k=RELATED)
+    lines = ["Closest to the idea in this project's memory (from earlier references):"]
+    lines += [f"[{h.item.id}] {' '.join(h.item.text.split()[:40])}" for h in hits]
+    return {"digest": "\n".join(lines), "log": [f"understand: no references given; {len(hits)} related item(s) from memory"]}
+
+
 def understand(state: DirectorState, runtime: Runtime[DirectorContext]) -> dict:
     ctx = runtime.context
-    if not state.memory_ids or ctx.memory is None:
-        return {"digest": "", "log": ["understand: nothing to digest"]}
+    if not state.memory_ids:
+        return remembered(state, ctx.memory)
     from memory.items import SearchFilters
 
     wanted = set(state.memory_ids)

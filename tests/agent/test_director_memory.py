@@ -98,3 +98,34 @@ def test_ask_cites_ids_that_exist(tmp_path, script, tiny_settings):
     assert reply.citations and set(reply.citations) <= ids
     assert "doc-invented" not in reply.citations
     director.close()
+
+
+def test_a_later_film_draws_on_references_studied_earlier(tmp_path, script, tiny_settings):
+    """References ingested in an earlier session stay useful: a later plan with no refs is shown the
+    memory items closest to its idea (fenced) and may cite them; an empty memory shows nothing."""
+    first = Director(tmp_path / "p", tiny_settings, chat=ScriptedChat(respond=lambda m: json.dumps(PLAN), seen=[]),
+                     renderer=WorldRenderer(), use_scorer=False)
+    first.plan("mammoths", refs=[str(script)], duration=6.0)
+    ids = {item.id for item in first.memory.items()}
+    first.close()
+
+    def cite_first(messages) -> str:
+        shown = re.findall(r"^\[([^\]]+)\]", messages[-1].content, re.M)
+        plan = json.loads(json.dumps(PLAN))
+        plan["shots"][0]["refs"] = shown[:1]
+        return json.dumps(plan)
+
+    chat = ScriptedChat(respond=cite_first, seen=[])
+    later = Director(tmp_path / "p", tiny_settings, chat=chat, renderer=WorldRenderer(), use_scorer=False)
+    board = later.plan("woolly mammoths cross a snowy meadow", duration=6.0)
+    fenced = chat.seen[0][-1].content.split("<reference_data>", 1)[1].split("</reference_data>", 1)[0]
+    shown = set(re.findall(r"^\[([^\]]+)\]", fenced, re.M))
+    assert shown and shown <= ids and "mammoths" in fenced.lower()
+    assert board.shots[0].references and set(board.shots[0].references) <= ids
+    later.close()
+
+    fresh_chat = ScriptedChat(respond=lambda m: json.dumps(PLAN), seen=[])
+    fresh = Director(tmp_path / "empty", tiny_settings, chat=fresh_chat, renderer=WorldRenderer(), use_scorer=False)
+    fresh.plan("woolly mammoths cross a snowy meadow", duration=6.0)
+    assert not re.findall(r"^\[([^\]]+)\]", fresh_chat.seen[0][-1].content, re.M)
+    fresh.close()
