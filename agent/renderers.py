@@ -104,7 +104,7 @@ class DiffusersRenderer:
     can animate an image; otherwise it is a new take (a cut at the join)."""
 
     def __init__(self, folder: Path | str) -> None:
-        from generation.diffusers_backend import check_installed, fingerprint, read_model_index
+        from generation.diffusers_folder import check_installed, fingerprint, read_model_index
 
         self.folder = Path(folder).expanduser()
         check_installed()
@@ -154,7 +154,7 @@ def pick_renderer(choice: str) -> "WorldRenderer | DiffusionRenderer | Diffusers
         return DiffusersRenderer(choice.removeprefix("diffusers:"))
     path = Path(choice).expanduser()
     if path.is_dir():
-        from generation.diffusers_backend import is_pipeline_folder
+        from generation.diffusers_folder import is_pipeline_folder
 
         if is_pipeline_folder(path):
             return DiffusersRenderer(path)

@@ -16,7 +16,8 @@ import pytest
 
 pytest.importorskip("diffusers")
 
-from generation.diffusers_backend import DiffusersGenerator, is_pipeline_folder, open_generator  # noqa: E402
+from generation.diffusers_backend import DiffusersGenerator, open_generator  # noqa: E402
+from generation.diffusers_folder import is_pipeline_folder  # noqa: E402
 from generation.video_io import probe_video  # noqa: E402
 from reelgraph.errors import InputError, ModelUnavailable  # noqa: E402
 
