@@ -17,6 +17,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+from pathlib import Path  # noqa: E402
 import platform  # noqa: E402
 import time  # noqa: E402
 

@@ -68,9 +68,9 @@ def test_cli_eval_on_mp4(tmp_path, capsys, model):
     assert "score:" in table and "camera_motion" in table
 
 
-@pytest.mark.xfail(strict=True, reason="the shipped evaluator is undertrained (issue 3 open): per-attribute accuracy 0.35-0.97")
 def test_cli_eval_agrees_with_its_own_caption(tmp_path, capsys, model):
-    """An H.264 world clip scored against its own caption agrees on at least 3/4 of the attributes."""
+    """An H.264 world clip scored against its own caption agrees on at least 3/4 of the attributes
+    (the shipped evaluator gets 7/8 on this clip; its mean accuracy on fresh clips is 0.76)."""
     from agent.cli import main
 
     path, prompt = _own_caption_clip(tmp_path)
