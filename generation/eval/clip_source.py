@@ -3,7 +3,8 @@
 Seeds are split into disjoint streams so that no held-out clip was ever seen in training: clip ``i``
 of stream ``s`` is drawn from ``np.random.default_rng([s, i])`` (a NumPy SeedSequence keyed by both
 numbers; different keys give independent streams). Training uses ``TRAIN_STREAM``, the held-out set
-logged during training ``HELDOUT_STREAM``, and tests/benchmarks ``TEST_STREAM``.
+logged during training ``HELDOUT_STREAM``, tests/benchmarks ``TEST_STREAM``, and the generator's
+quality prompts ``QUALITY_STREAM``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from generation.world.spec import SceneSpec
 TRAIN_STREAM = 1
 HELDOUT_STREAM = 2
 TEST_STREAM = 3
+QUALITY_STREAM = 4  # bench/quality.py's held-out prompts for the generator (generation/eval/quality.py)
 
 # (width, height) shapes a clip may come in; 16:9 most often, like the generator's default.
 ASPECTS: tuple[tuple[int, int], ...] = ((16, 9), (16, 9), (9, 16), (1, 1), (4, 3), (21, 9), (3, 4))

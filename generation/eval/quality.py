@@ -19,13 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from generation.eval.clip_source import QUALITY_STREAM
 from generation.eval.evaluator import Evaluator
 from generation.eval.metrics import frechet_distance_from_features, predict, temporal_consistency
 from generation.world.spec import SceneSpec
 from reelgraph.errors import InputError
 
-QUALITY_STREAM = 4
-"""Seed stream of the held-out generation prompts (``clip_source`` uses 1, 2 and 3)."""
 TARGET_ACCURACY = 0.90
 """Per-attribute accuracy the issue asks of generated clips, on ``TARGET_ATTRIBUTES``."""
 TARGET_ATTRIBUTES = ("subject", "setting", "time_of_day", "weather", "subject_motion", "camera_motion")
