@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from agent.storyboard import Storyboard
-from tui.text import seconds
+from tui.text import board_facts, seconds
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,7 @@ class ApproveDialog(ModalScreen[ApprovalChoice]):
         with Vertical(id="approve-box"):
             yield Label(f"[b]Render \u201c{escape(board.title)}\u201d?[/b]", id="approve-title")
             yield Label(
-                f"{len(board.shots)} shots \u00b7 {seconds(board.total_duration_s)} s \u00b7 {board.width}x{board.height} @ {board.fps} fps"
-                " \u00b7 ctrl+a accepts, esc cancels",
+                board_facts(board) + " \u00b7 ctrl+a accepts, esc cancels",
                 id="approve-summary",
             )
             with VerticalScroll(id="approve-shots"):

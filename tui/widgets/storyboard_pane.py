@@ -17,7 +17,7 @@ from agent.chat_intents import EDIT_FIELDS, edit_shot
 from agent.storyboard import Storyboard
 from reelgraph.errors import InputError
 from tui.messages import StoryboardEdited
-from tui.text import seconds
+from tui.text import board_facts, seconds
 
 COLUMNS = (("id", "shot"), ("duration_s", "sec"), ("camera", "camera"), ("prompt", "prompt"))
 FIELD_NAMES = {"duration_s": "duration", "camera": "camera", "prompt": "prompt"}
@@ -82,7 +82,7 @@ class StoryboardPane(Vertical):
             table.add_row(*(_cell(key, getattr(shot, key)) for key, _ in COLUMNS), key=shot.id)
         if where.row < table.row_count:
             table.cursor_coordinate = where
-        title = f"[b]{escape(board.title)}[/b]  {len(board.shots)} shots \u00b7 {seconds(board.total_duration_s)} s \u00b7 {board.width}x{board.height} @ {board.fps} fps"
+        title = f"[b]{escape(board.title)}[/b]  {board_facts(board)}"
         self.query_one("#board-title", Label).update(title)
 
     # -- editing ------------------------------------------------------------------------------------
