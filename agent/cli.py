@@ -23,6 +23,7 @@ from reelgraph.project import PROJECT_ENV_VAR
 HELP = """\
 reelgraph turns a short idea into a video.
 
+\b
   reelgraph generate "woolly mammoths cross a snowy meadow at sunset" --duration 10
   reelgraph plan "a lighthouse keeper's last night" --duration 60 -o storyboard.yaml
   reelgraph run storyboard.yaml --resume

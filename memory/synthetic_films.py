@@ -140,10 +140,12 @@ def make_film(
     fps: int = 24,
     crf: int = 23,
     codec: str = "libx264",
+    preset: str = "ultrafast",
 ) -> FilmTruth:
     """Render ``shots`` joined by ``joins`` ((kind, length in frames) between consecutive shots)
     into a video at ``path`` (container from the suffix; H.264 unless ``codec`` says otherwise)
-    and return the ground truth."""
+    and return the ground truth. ``preset`` is libx264's: ``ultrafast`` has no B-frames, the
+    slower presets have them, as most real films do."""
     if len(joins) != len(shots) - 1:
         raise ValueError("one join between each pair of consecutive shots")
     truth = FilmTruth(path=path, fps=fps, width=width, height=height, frames=0, shots=list(shots))
@@ -152,7 +154,7 @@ def make_film(
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
         if codec == "libx264":
-            stream.options = {"crf": str(crf), "preset": "ultrafast"}
+            stream.options = {"crf": str(crf), "preset": preset}
         else:
             stream.bit_rate = 2_000_000
 

@@ -28,8 +28,9 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from generation.eval.augment import AugmentConfig, corrupt, random_crop
 from generation.eval.clip_input import prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw, spec_labels
-from generation.eval.evaluator import SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, save_evaluator
+from generation.eval.evaluator import SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator, save_evaluator
 from generation.precision import choose_precision
+from reelgraph.errors import InputError
 
 
 @dataclass
@@ -39,6 +40,9 @@ class TrainConfig:
     out_dir: Path = Path("runs/evaluator")
     """Checkpoints, log.jsonl and the best model of this run."""
     export_to: Path | None = SHIPPED_WEIGHTS
+    init_from: Path | None = None
+    """Evaluator weights (e.g. the shipped ones) a fresh run starts from instead of random ones: after
+    a change to the world, fine-tuning keeps what still holds. Ignored when resuming a run."""
     """Where the best model (by worst held-out attribute) is also written; None to keep it in out_dir."""
     steps: int = 20000
     """Optimiser steps in total (the lr schedule spans them)."""
@@ -217,6 +221,13 @@ def train(cfg: TrainConfig) -> dict:
     if state_path.exists():
         counters = load_state(state_path, model, opt)
         print(f"resumed at step {counters['step']}", flush=True)
+    elif cfg.init_from is not None:
+        start = load_evaluator(cfg.init_from)
+        if start.config != cfg.model:
+            raise InputError(f"--init {cfg.init_from} holds an evaluator of another shape ({start.config}); "
+                             "train from scratch or pass matching --size/--frames")
+        model.load_state_dict(start.state_dict())
+        print(f"starting from {cfg.init_from}", flush=True)
     hx, hy = heldout_set(cfg)
     loader = DataLoader(ClipStream(cfg, counters["clips"]), batch_size=None, num_workers=1, prefetch_factor=4, persistent_workers=True)
     last_ckpt = time.time()
@@ -275,6 +286,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fresh-per-batch", type=int, default=TrainConfig.fresh_per_batch)
     ap.add_argument("--lr", type=float, default=TrainConfig.lr)
     ap.add_argument("--no-export", action="store_true", help="keep the best model in --out only")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start a new run from these evaluator weights (e.g. the shipped ones) instead of random ones")
+    ap.add_argument("--warmup", type=int, default=TrainConfig.warmup, help="lr warm-up steps")
     ap.add_argument("--threads", type=int, default=TrainConfig.threads, help="torch threads for the optimiser")
     ap.add_argument("--size", type=int, default=EvaluatorConfig.size, help="canvas side in pixels")
     ap.add_argument("--frames", type=int, default=EvaluatorConfig.num_frames, help="frames read per clip")
@@ -284,6 +298,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--noise-max", type=float, default=AugmentConfig.noise_max)
     args = ap.parse_args(argv)
     cfg = TrainConfig(out_dir=args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, threads=args.threads,
+                      init_from=args.init, warmup=args.warmup,
                       fresh_per_batch=args.fresh_per_batch, export_to=None if args.no_export else SHIPPED_WEIGHTS,
                       max_duration_s=args.max_duration,
                       model=EvaluatorConfig(num_frames=args.frames, size=args.size),

@@ -41,8 +41,11 @@ class Ground:
         self.mips = [self.tex]
         while len(self.mips) <= MIP_LEVELS and min(self.mips[-1].shape[:2]) >= 2:
             t = self.mips[-1]
-            self.mips.append(t.reshape(t.shape[0] // 2, 2, t.shape[1] // 2, 2, 3).mean((1, 3)))
+            q = t.reshape(t.shape[0] // 2, 2, t.shape[1] // 2, 2, 3)
+            # the 2x2 mean, summed in the order numpy's mean((1, 3)) sums, at a sixth of its cost
+            self.mips.append((((q[:, 0, :, 0] + q[:, 0, :, 1]) + q[:, 1, :, 0]) + q[:, 1, :, 1]) / 4)
         self.flats = [np.ascontiguousarray(m.reshape(-1, 3)) for m in self.mips]
+        self._lit_cache: Optional[tuple[Lighting, list[np.ndarray]]] = None  # see _lit_flats
 
     def _paint_road(self) -> None:
         """Bake a road (dashed centre line, kerbs, pavements) into the tile's middle, along z."""
@@ -54,6 +57,16 @@ class Ground:
         self.tex[:, np.abs(ax - 3.2) < 0.12] = rgb(0.85, 0.85, 0.85)
         dash = (ax[None, :] < 0.09) & (((zz[:, None] / 3.0) % 1.0) < 0.5)
         self.tex[dash] = rgb(0.92, 0.9, 0.78)
+
+    def _lit_flats(self, lit: Lighting) -> list[np.ndarray]:
+        """The mip levels' texels times the clip's light, (N, 3) each. Light is constant over a
+        clip, so multiplying the few texels once replaces a whole-frame multiply per frame; the
+        products are the very ones the frame would compute, so pixels do not change."""
+        cached = self._lit_cache
+        if cached is None or cached[0] is not lit:
+            cached = (lit, [f * lit.light for f in self.flats])
+            self._lit_cache = cached
+        return cached[1]
 
     def draw(self, img: np.ndarray, view: View, lit: Lighting) -> None:
         cam, grid = view.cam, view.grid
@@ -75,31 +88,42 @@ class Ground:
         across = z / (cam.zoom * grid.height) * kx
         along = z * z / (cam.height * cam.zoom * grid.height) * kz
         level = np.clip(np.floor(np.log2(np.maximum(np.sqrt(across * along), 1.0))), 0, len(self.mips) - 1).astype(np.int64)
-        tex = np.empty((len(z), grid.width, 3), np.float32)
-        for lv in np.unique(level):
-            rows = np.flatnonzero(level == lv)
-            a, b = rows[0], rows[-1] + 1  # levels fall monotonically down the frame: one band each
+        tex = img[r0:]  # (R, W, 3): the ground is written straight into the frame
+        flats = self._lit_flats(lit)
+        bounds = np.flatnonzero(np.diff(level)) + 1  # levels fall monotonically down the frame: one band each
+        for a, b in zip(np.concatenate([[0], bounds]), np.concatenate([bounds, [len(z)]])):
+            lv = int(level[a])
             nz_l, nx_l = self.mips[lv].shape[:2]
-            idx = (ix[a:b] >> lv) & (nx_l - 1)
+            idx = (ix[a:b] >> lv) if lv else ix[a:b].copy()
+            idx &= nx_l - 1
             idx += (((iz[a:b] >> lv) & (nz_l - 1)) * nx_l)[:, None]
-            np.take(self.flats[lv], idx, axis=0, out=tex[a:b])
+            # indices are in range by construction (masked to the tile); mode="clip" skips the
+            # bounds check and the buffered copy that the default mode makes of ``out``
+            np.take(flats[lv], idx, axis=0, out=tex[a:b], mode="clip")
         # colour = fog*f + (1-f) * light * (mean + (tex - mean) * fade), folded into a + b * tex
         fade = np.exp2(-z / self.fade_depth)
         fog = lit.fog_amount(z)
         b = ((1.0 - fog) * fade).astype(np.float32)  # (R,)
         a = (fog[:, None] * lit.fog_colour + ((1.0 - fog) * (1.0 - fade))[:, None] * (self.mean * lit.light)).astype(np.float32)
-        tex *= lit.light
         tex *= b[:, None, None]
-        tex += a[:, None, :]
+        for ch in range(3):  # per channel: an (R, 1, 3) broadcast would add three floats at a time
+            tex[..., ch] += a[:, ch, None]
         if self.sea_from is not None:
-            X = np.multiply.outer(z, ax) + cam.truck
-            tex = self._sea(tex, X, z + cam.forward, z, view, lit, fog)
-        img[r0:] = tex
+            self._sea(tex, z, ax, view, lit, fog)
         if r0 > 0:  # soften the horizon line against the sky
             img[r0] = 0.5 * img[r0] + 0.5 * img[r0 - 1]
 
-    def _sea(self, col: np.ndarray, X: np.ndarray, Z: np.ndarray, z: np.ndarray, view: View, lit: Lighting, fog: np.ndarray) -> np.ndarray:
-        t = view.t
+    def _sea(self, col: np.ndarray, z: np.ndarray, ax: np.ndarray, view: View, lit: Lighting, fog: np.ndarray) -> None:
+        """Paint the sea over ``col`` (R, W, 3), the ground rows at depths ``z`` (R,), in place.
+        The shoreline wanders less than 1 world unit either side of ``sea_from``, so rows nearer
+        than that (the lower part of the ground) hold no sea or foam and are skipped."""
+        cam, t = view.cam, view.t
+        Z_all = z + cam.forward
+        n = int(np.count_nonzero(Z_all > self.sea_from - 1.0))  # depth falls down the frame: a top band
+        if n == 0:
+            return
+        col, z, fog, Z = col[:n], z[:n], fog[:n], Z_all[:n]
+        X = np.multiply.outer(z, ax) + cam.truck
         shore = self.sea_from + 0.7 * np.sin(0.35 * X + 0.4) + 0.25 * np.sin(0.9 * X + 1.3 * t)  # (R, W)
         nz, nx = self.sea_tex.shape
         ix = np.floor((X + 0.15 * t) * (nx / 24.0)).astype(np.int64) % nx
@@ -108,19 +132,19 @@ class Ground:
         far = np.clip(z / 45.0, 0.0, 1.0)[:, None, None]
         deep = rgb(0.05, 0.26, 0.42) * lit.light
         shallow = rgb(0.12, 0.5, 0.58) * lit.light
-        near = np.clip((Z[:, None] - shore) / 2.5, 0, 1)[..., None]
+        inland = Z[:, None] - shore  # (R, W) how far past the shoreline each pixel lies
+        near = np.clip(inland / 2.5, 0, 1)[..., None]
         water = shallow + (deep - shallow) * near
         water = water * (1 - 0.7 * far) + lit.horizon * (0.7 * far)
         water = water + (0.12 * waves * (1 - far[..., 0]))[..., None] * lit.light
-        foam = ((Z[:, None] - shore) < 0.45) & ((Z[:, None] - shore) > 0.0)
+        foam = (inland < 0.45) & (inland > 0.0)
         water[foam] = rgb(0.92, 0.95, 0.98) * lit.light
         if not lit.night:
             glitter = np.clip(waves - 0.75, 0, None) * 3.0 * (1 - far[..., 0])
             water += glitter[..., None] * lit.light * 0.5
         f = fog[:, None, None]
         water = water * (1.0 - f) + lit.fog_colour * f
-        sea = (Z[:, None] > shore)[..., None]
-        return np.where(sea, water, col)
+        np.copyto(col, water, where=(Z[:, None] > shore)[..., None])
 
 
 # ------------------------------------------------------------------------------------------------

@@ -33,6 +33,9 @@ class ProfileLayer:
     tiers: float = 0.0  # >0: horizontal bands of snow on branches, this many per frame height
     windows: float = 0.0  # >0: a grid of windows, this many per frame height (city)
     window_seed: int = 0  # which windows are lit at night
+    # (lighting, (n, 3) albedo shaded for this depth): light and depth are fixed over a clip, so the
+    # column colours are shaded once and then only looked up each frame
+    _shaded: Optional[tuple[Lighting, np.ndarray]] = field(default=None, init=False, repr=False, compare=False)
 
     def draw(self, img: np.ndarray, view: View, lit: Lighting) -> None:
         cam, grid = view.cam, view.grid
@@ -56,10 +59,12 @@ class ProfileLayer:
         cov = np.subtract.outer(v * hpx + 0.5, v_top * hpx)  # (R, W)
         np.maximum(cov, 0.0, out=cov)
         np.minimum(cov, 1.0, out=cov)
-        foot = np.clip((v_base - v[-1]) * hpx + 0.5, 0.0, 1.0)  # only the last row can be cut by the foot
+        foot = min(max((v_base - v[-1]) * hpx + 0.5, 0.0), 1.0)  # only the last row can be cut by the foot
         if foot < 1.0:
             cov[-1] *= foot
-        col = lit.shade(self.albedo[i0], self.depth)  # (W, 3)
+        if self._shaded is None or self._shaded[0] is not lit:
+            self._shaded = (lit, lit.shade(self.albedo, self.depth))
+        col = self._shaded[1][i0]  # (W, 3)
         region = img[r0:r1]
         if self.snowline is not None or self.tiers > 0 or self.windows > 0:
             yl = (cam.horizon - v / cam.zoom) / s  # (R,) height above horizon at rest
@@ -75,11 +80,12 @@ class ProfileLayer:
                 pix[sel] = 0.4 * pix[sel] + 0.6 * lit.shade(self.snow_albedo * 0.92, self.depth)
             if self.windows > 0:
                 self._windows(pix, xl, yl, h, lit)
-            region += cov[..., None] * (pix - region)
+            tmp = pix - region
         else:
             tmp = col[None, :, :] - region
-            tmp *= cov[..., None]
-            region += tmp
+        for ch in range(3):  # per channel: an (R, W, 1) broadcast would multiply three floats at a time
+            tmp[..., ch] *= cov
+        region += tmp
 
     def _windows(self, pix: np.ndarray, xl: np.ndarray, yl: np.ndarray, h: np.ndarray, lit: Lighting) -> None:
         k = self.windows

@@ -115,6 +115,10 @@ class Sky:
         self.star_phase = rng.uniform(0, 2 * np.pi, n_stars).astype(np.float32)
         self.star_bright = rng.uniform(0.35, 1.0, n_stars).astype(np.float32)
         self.cloud_rgba = self._clouds(spec.clouds, rng)
+        # The gradient, halo (and disc, when no stars are drawn before it) depend only on where the
+        # camera looks; a static or dollying camera sees the same ones every frame, so once a view
+        # repeats they are kept and copied instead of recomputed. (key, (H, W, 3) frame or None)
+        self._still: tuple[tuple, np.ndarray | None] = ((), None)
 
     def _clouds(self, kind: Clouds, rng: np.random.Generator) -> np.ndarray | None:
         """(Ny, Nx, 4) colour and cover of the cloud sheet over one angular period, or None."""
@@ -129,12 +133,12 @@ class Sky:
         lit = self.lit
         sunlit = np.clip(lit.light * 1.05, 0, 1.2) * (0.75 if lit.night else 1.0)
         if lit.night:
-            sunlit = rgb(0.22, 0.25, 0.34)
+            sunlit = rgb(0.3, 0.33, 0.43)  # moonlit, clearly lighter than the night sky
         shadow = 0.55 * sunlit + 0.25 * lit.horizon
         if kind == Clouds.wispy:
             n = noise_2d(rng, (ny, nx), (ny / tpu * 9, 3), falloff=1.2)
             streak = noise_2d(rng, (ny, nx), (ny / tpu * 4, 10), falloff=1.0)
-            a = smoothstep(0.5, 2.0, n + 0.45 * streak) * 0.7
+            a = smoothstep(0.4, 1.8, n + 0.45 * streak) * 0.85
             a *= smoothstep(0.06, 0.22, elev)
             shade = np.full_like(a, 0.85)
         elif kind == Clouds.fluffy:
@@ -154,36 +158,62 @@ class Sky:
             sunlit = 0.6 * sunlit + 0.4 * lit.horizon  # the deck glows with the sky's colour
             shadow = 0.6 * sunlit
         col = shadow[None, None, :] + (sunlit - shadow)[None, None, :] * shade[..., None]
-        if self.fogged:
-            col = 0.5 * col + 0.5 * lit.fog_colour
-            a = a * 0.6
+        if self.fogged:  # fog lies low: clouds above it are veiled, not erased
+            col = 0.7 * col + 0.3 * lit.fog_colour
+            a = a * 0.8
         a[-1] = 0.0  # the top row stands for everything above the sheet
         self.cloud_ny, self.cloud_nx = a.shape
         premult = np.concatenate([col * a[..., None], 1.0 - a[..., None]], axis=2).astype(np.float32)
-        self.cloud_flat = premult.reshape(-1, 4)
+        # colour and clearness as separate flat tables: gathering each into a contiguous array
+        # makes the per-frame blend cheaper than strided views of one (..., 4) gather
+        self.cloud_colour = np.ascontiguousarray(premult[..., :3].reshape(-1, 3))  # (Ny*Nx, 3) premultiplied
+        self.cloud_clear = np.ascontiguousarray(premult[..., 3].reshape(-1))  # (Ny*Nx,) 1 - cover
         return premult
 
     def draw(self, img: np.ndarray, view: View) -> None:
         """Paint the whole (H, W, 3) frame with sky."""
         cam, grid, lit = view.cam, view.grid, self.lit
         elev = cam.horizon - grid.v / cam.zoom  # (H,) elevation of each row above the horizon
-        w = smoothstep(0.0, 0.75, elev) ** 0.6
-        rows = (lit.horizon[None, :] * (1 - w[:, None]) + lit.zenith[None, :] * w[:, None]).astype(np.float32)  # (H, 3)
-        if self.fogged:
-            rows += 0.85 * (lit.fog_colour - rows)
         top = int(np.searchsorted(-elev, 0.0))  # rows [0, top) are above the horizon
-        img[top:] = rows[top:, None, :]
+        stars = lit.night and self.spec.clouds != Clouds.overcast
+        covered = 0.25 if self.spec.clouds == Clouds.overcast else 1.0
+        if self.fogged:
+            covered *= 0.5
+        ax = grid.u / cam.zoom + cam.yaw  # (W,) angular x of each column
+        key = (cam.horizon, cam.zoom, cam.yaw, img.shape)
+        seen, kept = self._still
+        if kept is not None and seen == key:
+            np.copyto(img, kept)
+        else:
+            self._gradient(img, view, elev, ax, top, covered)
+            if top > 0 and not stars:
+                self._disc(img[:top], view, ax, elev[:top], covered)
+            self._still = (key, img.copy() if seen == key else None)  # keep it once it repeats
         if top <= 0:
             return
         sky = img[:top]
         e = elev[:top]
-        ax = grid.u / cam.zoom + cam.yaw  # (W,) angular x of each column
+        if stars:
+            self._stars(sky, view, ax, e)
+            self._disc(sky, view, ax, e, covered)
+        if self.cloud_rgba is not None:
+            self._draw_clouds(sky, view, ax, e)
+
+    def _gradient(self, img: np.ndarray, view: View, elev: np.ndarray, ax: np.ndarray, top: int, covered: float) -> None:
+        """The horizon-to-zenith gradient over the frame, plus the sun's halo above the horizon."""
+        lit = self.lit
+        w = smoothstep(0.0, 0.75, elev) ** 0.6
+        rows = (lit.horizon[None, :] * (1 - w[:, None]) + lit.zenith[None, :] * w[:, None]).astype(np.float32)  # (H, 3)
+        if self.fogged:
+            rows += 0.85 * (lit.fog_colour - rows)
+        _fill_rows(img[top:], rows[top:])
+        if top <= 0:
+            return
+        sky = img[:top]
+        e = elev[:top]
         sx, sy = lit.sun_xy
         dx2 = (ax - sx) ** 2
         dy2 = (e - sy) ** 2
-        covered = 0.25 if self.spec.clouds == Clouds.overcast else 1.0
-        if self.fogged:
-            covered *= 0.5
         # Sky = gradient + halo, the halo two separable Gaussians g = a(y) b(x) + c(y) d(x), so
         # sky = rows + (sun - rows) * g is rank 3 per channel: one batched matmul writes it.
         k = lit.glow * covered * (0.5 if lit.night else 1.0)
@@ -192,11 +222,6 @@ class Sky:
         coef = np.stack([rows[:top], toward * (0.55 * k * np.exp(-dy2 / 0.012))[:, None],
                          toward * (0.45 * k * np.exp(-dy2 / 0.12))[:, None]], axis=1)  # (top, 3 terms, 3 channels)
         np.matmul(basis.astype(np.float32), coef.astype(np.float32), out=sky)
-        if lit.night and self.spec.clouds != Clouds.overcast:
-            self._stars(sky, view, ax, e)
-        self._disc(sky, view, ax, e, covered)
-        if self.cloud_rgba is not None:
-            self._draw_clouds(sky, view, ax, e)
 
     def _disc(self, sky: np.ndarray, view: View, ax: np.ndarray, e: np.ndarray, covered: float) -> None:
         """The sun or moon disc, evaluated only in a small box around it."""
@@ -227,6 +252,23 @@ class Sky:
         ny, nx = self.cloud_ny, self.cloud_nx
         xi = ((ax - self.DRIFT * view.t) % self.period * self.tpu).astype(np.int64) % nx  # (W,)
         yi = np.minimum((e * self.tpu).astype(np.int64), ny - 1)  # (top,), last row is clear sky
-        c = np.take(self.cloud_flat, np.add.outer(yi * nx, xi), axis=0)  # (top, W, 4)
-        sky *= c[..., 3:]
-        sky += c[..., :3]
+        idx = np.add.outer(yi * nx, xi)  # (top, W)
+        clear = np.take(self.cloud_clear, idx, mode="clip")  # idx is in range by construction
+        for ch in range(3):  # per channel: a (top, W, 1) broadcast would multiply three floats at a time
+            sky[..., ch] *= clear
+        sky += np.take(self.cloud_colour, idx, axis=0, mode="clip")
+
+
+def _fill_rows(block: np.ndarray, colours: np.ndarray) -> None:
+    """Set every pixel of row r of ``block`` (R, W, 3) to ``colours[r]`` (R, 3). A broadcast
+    assignment would copy three floats at a time; filling the first column and then doubling the
+    filled part copies whole runs of the row instead (several times faster)."""
+    width = block.shape[1]
+    if width == 0:
+        return
+    block[:, 0] = colours
+    n = 1
+    while n < width:
+        m = min(n, width - n)
+        block[:, n:n + m] = block[:, :m]
+        n += m

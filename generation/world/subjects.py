@@ -1,9 +1,22 @@
 """The subjects of a clip: where each one stands, how it moves through the world, and drawing it.
 
 Subjects live in world coordinates on the ground plane (birds in the air, boats on the sea), so
-the camera's pan, zoom and dolly move them the way they move the ground they stand on, and a subject
-walking left keeps walking left in the world whatever the camera does. Every motion is centred on
-the middle of the clip: the middle frame shows the group in its seeded layout.
+the camera's pan, zoom and dolly move them the way they move the ground they stand on. Every motion is
+centred on ``ANCHOR_S``: that frame shows the group in its seeded layout.
+
+A clip's caption must be true of what is on screen, or nothing trained on the world (the evaluator,
+the generator) can learn it. So a subject's own motion always reads against the camera's, both on
+screen and against the ground behind it:
+
+- walkers and fliers travel at a steady pace; when the camera pans the same way, they travel faster
+  by the ground's screen speed, so they still cross the frame the stated way while the ground slides
+  the other way;
+- the frame wraps sideways for them (and for every subject while the camera pans): a subject that
+  leaves one side re-enters from the other once it is wholly out of sight, so no part of a long clip
+  is empty and the motion is visible in every stretch of it;
+- approaching or receding outpaces a zoom the other way (its rate and range grow by the zoom's), and
+  under a dolly the subject's distance is measured from the moving camera, so the camera's own
+  approach neither cancels a retreat nor swallows an approach.
 """
 
 from __future__ import annotations
@@ -13,11 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generation.world.camera import ANCHOR_S, ANGLE_HEIGHT, ANGLE_HORIZON, View, eased
+from generation.world.camera import (
+    ANCHOR_S, ANGLE_HEIGHT, ANGLE_HORIZON, PAN_RATE, TRUCK_PER_PAN, ZOOM_MAX, ZOOM_RATE, View, eased,
+)
 from generation.world.settings import Scenery
 from generation.world.shapes import BODIES, EXTENTS, Canvas, Pose
 from generation.world.sky import Lighting, rgb
-from generation.world.spec import Colour, SceneSpec, Setting, Subject, SubjectMotion
+from generation.world.spec import CameraMotion, Colour, SceneSpec, Setting, Subject, SubjectMotion
 
 COLOURS = {
     Colour.red: rgb(0.82, 0.1, 0.1), Colour.orange: rgb(0.95, 0.5, 0.1), Colour.yellow: rgb(0.96, 0.84, 0.15),
@@ -51,6 +66,8 @@ KINDS = {
 }
 APPROACH_RATE = 0.45  # natural-log change of depth per second when approaching or receding
 APPROACH_MAX = 0.8  # natural-log change of depth either side of the middle of the clip
+APPROACH_DOLLY_SHARE = 0.5  # an approacher under a dolly keeps half the camera's advance (so it never reaches the lens)
+TRAVELLERS = (SubjectMotion.move_left, SubjectMotion.move_right, SubjectMotion.fly_across)
 BOUNCE_HZ = 1.6
 BOUNCE_HEIGHT = 2.6  # ball diameters
 
@@ -73,7 +90,6 @@ class Cast:
     def __init__(self, spec: SceneSpec, rng: np.random.Generator, scenery: Scenery, aspect: float):
         self.spec = spec
         self.aspect = aspect
-        self.edge = 0.5 * aspect
         # Bodies are drawn side on; one walking toward or away from the camera is squeezed
         # sideways, which reads as the three-quarter view of a diagonal walk.
         walks_in_depth = spec.subject_motion in (SubjectMotion.approach, SubjectMotion.recede)
@@ -98,8 +114,6 @@ class Cast:
         fit = min(1.0, 0.85 * aspect / length)  # a narrow (9:16) frame still shows a whole subject
         length *= fit
         gap = min(length * 0.8, 0.8 * aspect / n)
-        # how far (frame heights) the group may travel from its layout spot and still be in frame
-        self.edge = max(0.24, 0.5 * aspect - 0.45 * length - 0.5 * gap * (n - 1))
         base = kind.height / (kind.screen * fit)
         if spec.subject != Subject.bird:
             base = max(base, hcam / (0.4 - hv))  # keep the feet inside the frame
@@ -134,27 +148,41 @@ class Cast:
             base = list(COLOURS.values())[int(rng.integers(len(COLOURS)))]
         return np.clip(base * float(rng.uniform(0.8, 1.15)), 0.0, 1.0).astype(np.float32)
 
-    def _state(self, a: Actor, t: float) -> tuple[float, float, float, Pose]:
-        """World (x, altitude, depth) and pose of actor ``a`` at time ``t``. Travel eases off near
-        the frame edge (and approach/retreat toward a limit), so subjects stay in the shot."""
+    def _travel_speed(self, a: Actor) -> float:
+        """Screen speed (frame heights per second at zoom 1) of a traveller relative to the ground
+        it crosses: its own pace, plus the ground's screen speed when the camera pans its way."""
+        cam = self.spec.camera_motion
+        pans_along = (cam == CameraMotion.pan_left and a.facing < 0) or (cam == CameraMotion.pan_right and a.facing > 0)
+        ground = PAN_RATE * (1.0 + TRUCK_PER_PAN / a.z) if pans_along else 0.0
+        return a.kind.speed + ground
+
+    def _state(self, a: Actor, view: View) -> tuple[float, float, float, Pose]:
+        """World (x, altitude, depth) and pose of actor ``a`` in ``view``. Approach and retreat ease
+        toward a limit; travellers keep going (the frame wraps for them, see ``draw``)."""
+        t = view.t
         dt = t - ANCHOR_S
         m = self.spec.subject_motion
+        cam = self.spec.camera_motion
         x, z, alt = a.x, a.z, a.alt
         travelled = 0.0
         gait = 0.0
         squash = 0.0
-        if m in (SubjectMotion.move_left, SubjectMotion.move_right, SubjectMotion.fly_across):
-            edge = self.edge if m != SubjectMotion.fly_across else max(self.edge, 0.5 * self.aspect)  # fliers cross
-            screen = eased(a.kind.speed, edge, dt)
-            travelled = screen * a.z
-            gait = 1.0 - (screen / edge) ** 2  # the stride slows as the subject comes to a halt
+        if m in TRAVELLERS:
+            travelled = self._travel_speed(a) * dt * a.z
+            gait = 1.0
             x = a.x + a.facing * travelled
         elif m in (SubjectMotion.approach, SubjectMotion.recede):
             sign = -1.0 if m == SubjectMotion.approach else 1.0
-            k = eased(APPROACH_RATE, APPROACH_MAX, dt)
+            against = (m == SubjectMotion.approach and cam == CameraMotion.zoom_out) or (
+                m == SubjectMotion.recede and cam == CameraMotion.zoom_in)
+            rate = APPROACH_RATE + (ZOOM_RATE if against else 0.0)
+            limit = APPROACH_MAX + (ZOOM_MAX if against else 0.0)
+            k = eased(rate, limit, dt)
             z = a.z * math.exp(sign * k)
+            if cam == CameraMotion.dolly:
+                z += view.cam.forward * (1.0 if m == SubjectMotion.recede else APPROACH_DOLLY_SHARE)
             x = a.x + a.facing * 0.06 * a.z * k / APPROACH_RATE  # a slight diagonal reads as walking
-            travelled, gait = k * a.z * 1.4, 1.0 - (k / APPROACH_MAX) ** 2
+            travelled, gait = k * a.z * 1.4, 1.0 - (k / limit) ** 2
         elif m == SubjectMotion.bounce:
             ph = abs(math.sin(math.pi * BOUNCE_HZ * dt + a.phase))
             alt = a.alt + BOUNCE_HEIGHT * a.kind.height * ph
@@ -166,19 +194,36 @@ class Cast:
             alt += 0.04 * a.kind.height * math.sin(2.0 * t + a.phase)
         return x, alt, z, Pose(t=t + a.phase, stride=stride, gait=gait, spin=spin, flap=flap, squash=squash)
 
+    def _wraps(self) -> bool:
+        """Whether subjects re-enter from the far side once they leave the frame sideways."""
+        pans = self.spec.camera_motion in (CameraMotion.pan_left, CameraMotion.pan_right)
+        return self.spec.subject_motion in TRAVELLERS or pans
+
+    def _wrapped(self, a: Actor, u: float, s: float) -> float:
+        """Screen ``u`` folded into the frame plus a margin wide enough that the jump happens
+        while the subject (of screen scale ``s``) is wholly out of sight."""
+        x0, x1, _, _ = EXTENTS[a.subject.value]
+        half = max(abs(x0), abs(x1)) * s * a.kind.height * self.squeeze + 0.03
+        period = self.aspect + 2.0 * half
+        return (u + 0.5 * period) % period - 0.5 * period
+
     def draw(self, img: np.ndarray, view: View, lit: Lighting) -> None:
-        states = [(a, *self._state(a, view.t)) for a in self.actors]
+        states = [(a, *self._state(a, view)) for a in self.actors]
         states.sort(key=lambda s: -s[3])
+        wraps = self._wraps()
         for a, x, alt, z, pose in states:
             if z - view.cam.forward <= 0.2:
                 continue
+            u, v, s = view.project(x, alt, z)
+            shift = (self._wrapped(a, u, s) - u) if wraps else 0.0
             if a.subject not in (Subject.bird, Subject.boat):
-                self._shadow(img, view, a, x, z, alt)
-            self._body(img, view, lit, a, x, alt, z, pose)
+                self._shadow(img, view, a, x, z, alt, shift)
+            self._body(img, view, lit, a, u + shift, v, s, z, pose)
 
-    def _body(self, img, view: View, lit: Lighting, a: Actor, x: float, alt: float, z: float, pose: Pose) -> None:
+    def _body(self, img, view: View, lit: Lighting, a: Actor, u: float, v: float, s: float, z: float, pose: Pose) -> None:
+        """Paint actor ``a`` with its origin at screen ``(u, v)`` and scale ``s`` (frame heights per
+        world unit), ``z`` world units deep."""
         grid = view.grid
-        u, v, s = view.project(x, alt, z)
         sc = s * a.kind.height  # frame heights per local unit
         sx = sc * self.squeeze  # horizontal scale: foreshortened when walking toward or away from us
         x0, x1, y0, y1 = EXTENTS[a.subject.value]
@@ -197,26 +242,34 @@ class Cast:
         canvas = Canvas(lx, ly, margin=2.0 / (min(sx, sc) * grid.height))
         parts = BODIES[a.subject.value](canvas, pose, a.colour)
         # Composite front to back on coverage only (one channel), then colour all parts with one
-        # matmul: cheaper than blending three channels per part.
+        # matmul: cheaper than blending three channels per part. Each part touches only its own
+        # window; outside it its coverage is zero, which the zero-filled weights already say.
         shape = (r1 - r0, c1 - c0)
-        weights = np.empty(shape + (len(parts),), np.float32)
+        weights = np.zeros(shape + (len(parts),), np.float32)
         remaining = np.ones(shape, np.float32)
+        scale = np.float32(-inv_px)
         for k in range(len(parts) - 1, -1, -1):
-            cov = np.broadcast_to(parts[k][1], shape) * np.float32(-inv_px)
+            f = parts[k][1]
+            if f.empty:
+                continue
+            cov = f.d * scale
             cov += 0.5
             np.maximum(cov, 0.0, out=cov)
             np.minimum(cov, 1.0, out=cov)
-            cov *= remaining
-            weights[..., k] = cov
-            remaining -= cov
+            rem = remaining[f.r0:f.r1, f.c0:f.c1]
+            cov *= rem
+            weights[f.r0:f.r1, f.c0:f.c1, k] = cov
+            rem -= cov
         colours = lit.shade_subject(np.stack([c for c, _ in parts]).astype(np.float32), depth)  # (K, 3)
         region = img[r0:r1, c0:c1]
-        region *= remaining[..., None]
+        for ch in range(3):  # per channel: a (h, w, 1) broadcast would multiply three floats at a time
+            region[..., ch] *= remaining
         region += weights @ colours
 
-    def _shadow(self, img, view: View, a: Actor, x: float, z: float, alt: float) -> None:
+    def _shadow(self, img, view: View, a: Actor, x: float, z: float, alt: float, shift: float = 0.0) -> None:
         grid = view.grid
         u, v, s = view.project(x, 0.0, z)
+        u += shift  # follows the body when the frame wraps
         ext = EXTENTS[a.subject.value]
         rx = 0.42 * (ext[1] - ext[0]) * s * a.kind.height
         ry = max(0.12 * rx, 0.5 / grid.height)
@@ -228,4 +281,7 @@ class Cast:
         dy = ((grid.v[r0:r1] - v) / ry)[:, None]
         k = np.clip(1.0 - (dx * dx + dy * dy), 0.0, 1.0)
         strength = 0.45 / (1.0 + alt / max(a.kind.height, 1e-3))
-        img[r0:r1, c0:c1] *= (1.0 - strength * k)[..., None]
+        keep = 1.0 - strength * k
+        region = img[r0:r1, c0:c1]
+        for ch in range(3):  # per channel: an (h, w, 1) broadcast would multiply three floats at a time
+            region[..., ch] *= keep

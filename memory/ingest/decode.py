@@ -4,6 +4,14 @@ Analysis never needs full-resolution RGB: the luma plane is read as a numpy view
 frame and subsampled by striding (about 2.5x faster than ``frame.reformat`` at 720p), chroma the
 same way; RGB is made only for the few thumbnails that become keyframes. Bad files become an
 ``InputError`` that names the file and says what is wrong, before anything is stored.
+
+At 720p and above the decoder, not the analysis, sets the pace (H.264 decode alone ran 23x real
+time on this 2-core CPU), so there the decoder may skip non-reference frames (``skip_nonref``):
+the B-frames no other frame predicts from, about half of a typical encode. They cost half the
+decoder's CPU time, and what analysis needs survives without them: every I- and P-frame (where
+encoders put scene cuts) and the reference B-frames, so decoded frames are at most two or three
+source frames apart. Each sample keeps its source frame ``index`` and its place ``seq`` among the
+decoded frames, so callers can map what they measure back to the film's own frame numbers.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from reelgraph.errors import InputError
 MAX_SIDE = 8192
 """Largest frame side accepted; a header claiming more is hostile or broken."""
 MAX_PIXELS = 8192 * 4320
+SKIP_NONREF_PIXELS = 1280 * 720
+"""Frames this large or larger are decoded with non-reference frames skipped (see the module docstring)."""
 PLANAR_YUV = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
 
 
@@ -35,14 +45,19 @@ class VideoProbe:
     """Frame count from the header (0 when the container does not say)."""
     duration_s: float
     codec: str
+    timed: bool = True
+    """Whether the header gives a plausible frame rate; without one, frame numbers cannot be
+    recovered from timestamps and no frame may be skipped."""
 
 
 @dataclass
 class FrameSample:
     """One decoded frame, reduced for analysis.
 
-    ``luma``: (h, w) uint8, the Y plane subsampled by ``step``; ``chroma``: (2, h/2, w/2) uint8 U
-    and V (4:2:0 geometry regardless of the source); ``thumb``: (th, tw, 3) uint8 RGB or None.
+    ``index``: the frame's number in the film; ``seq``: its number among the decoded frames (the
+    same as ``index`` unless frames are skipped). ``luma``: (h, w) uint8, the Y plane subsampled by
+    ``step``; ``chroma``: (2, h/2, w/2) uint8 U and V (4:2:0 geometry regardless of the source);
+    ``thumb``: (th, tw, 3) uint8 RGB or None.
     """
 
     index: int
@@ -50,6 +65,7 @@ class FrameSample:
     luma: np.ndarray
     chroma: np.ndarray
     thumb: np.ndarray | None = None
+    seq: int = 0
 
 
 def probe(path: Path) -> VideoProbe:
@@ -82,7 +98,8 @@ def _probe_container(path: Path, container: av.container.InputContainer) -> Vide
         )
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     fps = float(rate) if rate else 0.0
-    if not 0 < fps <= 1000:
+    timed = 0 < fps <= 1000
+    if not timed:
         fps = 25.0
     duration = 0.0
     if stream.duration is not None and stream.time_base is not None:
@@ -90,7 +107,13 @@ def _probe_container(path: Path, container: av.container.InputContainer) -> Vide
     elif container.duration is not None:
         duration = container.duration / 1_000_000
     frames = int(stream.frames or 0) or int(round(duration * fps))
-    return VideoProbe(path, width, height, fps, frames, duration, stream.codec_context.name)
+    return VideoProbe(path, width, height, fps, frames, duration, stream.codec_context.name, timed)
+
+
+def skips_nonref(info: VideoProbe) -> bool:
+    """Whether analysis of this film decodes only reference frames: at 720p and above, where the
+    decoder is the bottleneck."""
+    return info.timed and info.width * info.height >= SKIP_NONREF_PIXELS
 
 
 def analysis_step(width: int, target_width: int) -> int:
@@ -122,15 +145,20 @@ def iter_frames(
     target_width: int = 160,
     thumb_every: int = 0,
     thumb_width: int = 320,
+    skip_nonref: bool = False,
 ) -> Iterator[FrameSample]:
-    """Decode ``path`` with threads and yield every frame reduced to about ``target_width`` pixels.
+    """Decode ``path`` with threads and yield every frame reduced to about ``target_width`` pixels
+    (with ``skip_nonref``, only the frames other frames are predicted from; see the module docstring).
 
-    Every ``thumb_every``-th frame (0: none) also carries an RGB thumbnail about ``thumb_width``
-    wide. Raises InputError if decoding fails or the file ends well before its header says.
+    The first frame at or after every ``thumb_every``-th (0: none) also carries an RGB thumbnail
+    about ``thumb_width`` wide. Raises InputError if decoding fails or the file ends well before its
+    header says.
     """
     step = analysis_step(info.width, target_width)
     tstep = analysis_step(info.width, thumb_width)
-    index = 0
+    index = -1
+    seq = 0
+    next_thumb = 0
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
@@ -138,9 +166,17 @@ def iter_frames(
             # Skip H.264/HEVC deblocking: it is a fifth to a half of 720p decode time, and its
             # effect (smoothing 8x8 block edges) vanishes in the strided planes analysis reads.
             stream.codec_context.options = {"skip_loop_filter": "all"}
+            if skip_nonref:
+                stream.codec_context.skip_frame = "NONREF"
             base = stream.start_time or 0
             tb = float(stream.time_base) if stream.time_base else 1.0 / info.fps
             for frame in container.decode(stream):
+                if skip_nonref and frame.pts is not None:
+                    # skipped frames leave gaps: number the frame by its time (never backwards; a
+                    # film whose timestamps stall degrades to counting decoded frames)
+                    index = max(index + 1, round((frame.pts - base) * tb * info.fps))
+                else:
+                    index += 1
                 if frame.format.name not in PLANAR_YUV:
                     frame = frame.reformat(format="yuv420p")
                 y = _plane(frame.planes[0])
@@ -153,21 +189,22 @@ def iter_frames(
                 chroma = chroma[:, : (luma.shape[0] + 1) // 2, : (luma.shape[1] + 1) // 2].copy()
                 t = (frame.pts - base) * tb if frame.pts is not None else index / info.fps
                 thumb = None
-                if thumb_every and index % thumb_every == 0:
+                if thumb_every and index >= next_thumb:
+                    next_thumb = (index // thumb_every + 1) * thumb_every
                     ty = y[::tstep, ::tstep]
                     rows = (np.arange(ty.shape[0]) * tstep) // cy
                     cols = (np.arange(ty.shape[1]) * tstep) // cx
                     thumb = yuv_to_rgb(ty, u[rows][:, cols], v[rows][:, cols])
-                yield FrameSample(index, max(0.0, float(t)), luma, chroma, thumb)
-                index += 1
+                yield FrameSample(index, max(0.0, float(t)), luma, chroma, thumb, seq)
+                seq += 1
     except av.FFmpegError as exc:
         raise InputError(
-            f"{path} could not be decoded after frame {index} ({exc.strerror or exc}); the file is corrupt"
+            f"{path} could not be decoded after frame {index + 1} ({exc.strerror or exc}); the file is corrupt"
         ) from exc
-    if index == 0:
+    if seq == 0:
         raise InputError(f"{path} holds no decodable frames; the file is corrupt or truncated")
-    if info.frames and index < 0.9 * info.frames - 2:
+    if info.frames and index + 1 < 0.9 * info.frames - 2:
         raise InputError(
-            f"{path} ends after {index} of the {info.frames} frames its header promises; the file is "
+            f"{path} ends after {index + 1} of the {info.frames} frames its header promises; the file is "
             "truncated (download or copy it again)"
         )

@@ -3,6 +3,10 @@
 One streaming pass: frames go to the shot detector and wait in a short queue until the detector's
 decisions cover them, then go to the current shot's accumulator. Memory stays bounded by the queue,
 one shot's thumbnail reservoir and one small tile per shot for the contact sheet.
+
+At 720p and above only reference frames are decoded (``decode.skips_nonref``): the detector then
+works in decoded-frame order (``FrameSample.seq``) and everything reported is mapped back to the
+film's own frame numbers (``FrameSample.index``) and times.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 
 from memory.ingest.camera_motion import MotionConfig, MotionEstimator
 from memory.ingest.colour import brightness_word, colour_name, contrast_word, temperature_word
-from memory.ingest.decode import FrameSample, iter_frames, probe
+from memory.ingest.decode import FrameSample, iter_frames, probe, skips_nonref
 from memory.ingest.image_files import contact_sheet, write_png
 from memory.ingest.shot_detect import DetectorConfig, ShotDetector
 from memory.ingest.shot_profile import ShotAccumulator, ShotProfile
@@ -38,6 +42,9 @@ class FilmConfig:
     """Width (about) of the luma image the detector sees; 160 is plenty for cuts and motion."""
     thumbs_per_second: float = 4.0
     """RGB thumbnails per second for palette, colour temperature and keyframes."""
+    skip_nonref: bool | None = None
+    """Decode only reference frames (about twice as fast); None: only at 720p and above, where
+    decoding is the bottleneck."""
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
 
@@ -87,7 +94,8 @@ def analyze_film(path: Path, keyframe_root: Path, config: FilmConfig | None = No
     path = Path(path).resolve() if Path(path).exists() else Path(path)
     info = probe(path)
     fps = info.fps
-    detector = ShotDetector(cfg.detector)
+    skip = skips_nonref(info) if cfg.skip_nonref is None else cfg.skip_nonref
+    detector = ShotDetector(cfg.detector.at_half_rate() if skip else cfg.detector)
     motion = MotionEstimator()
     queue: deque[FrameSample] = deque()
     profiles: list[ShotProfile] = []
@@ -105,28 +113,33 @@ def analyze_film(path: Path, keyframe_root: Path, config: FilmConfig | None = No
             tiles.append(kf[::step, ::step].copy())
         return profile
 
+    last_index = -1
+
     def release(upto: int) -> None:
-        nonlocal acc, used, last_time
-        while queue and queue[0].index < upto:
+        """Hand the queued frames before decoded frame ``upto`` to their shots."""
+        nonlocal acc, used, last_time, last_index
+        while queue and queue[0].seq < upto:
             sample = queue.popleft()
-            while used < len(detector.boundaries) and detector.boundaries[used].frame <= sample.index:
+            while used < len(detector.boundaries) and detector.boundaries[used].frame <= sample.seq:
                 b = detector.boundaries[used]
                 used += 1
                 if acc.frames == 0:
                     continue
                 close(sample.index, sample.time_s)
                 acc = ShotAccumulator(len(profiles), sample.index, sample.time_s, b.kind, fps, motion, cfg.motion)
-            acc.add(sample, detector.diffs[sample.index])
-            last_time = sample.time_s
+            # the detector's change is per decoded frame; per source frame it spreads over the gap
+            gap = max(1, sample.index - last_index) if last_index >= 0 else 1
+            acc.add(sample, detector.diffs[sample.seq] / gap)
+            last_time, last_index = sample.time_s, sample.index
 
     thumb_every = max(1, round(fps / cfg.thumbs_per_second))
-    for sample in iter_frames(path, info, cfg.analysis_width, thumb_every=thumb_every):
+    for sample in iter_frames(path, info, cfg.analysis_width, thumb_every=thumb_every, skip_nonref=skip):
         detector.push(sample.luma, sample.chroma)
         queue.append(sample)
         release(detector.decided)
     detector.finish()
     release(detector.frames + 1)
-    frames = detector.frames
+    frames = last_index + 1
     end_s = last_time + 1.0 / fps
     close(frames, end_s)
 

@@ -111,6 +111,11 @@ class ShotAccumulator:
         self.frames += 1
         self.last_s = sample.time_s
 
+    def sample_rate(self) -> float:
+        """Frames seen per second: the film's fps, or less when the decoder skipped frames."""
+        span = self.last_s - self.start_s
+        return (self.frames - 1) / span if self.frames > 1 and span > 0 else self.fps
+
     def close(self, end_frame: int, end_s: float) -> ShotProfile:
         n = max(self.frames, 1)
         mean_rgb = self._rgb_sum / max(self._thumbs, 1)
@@ -136,6 +141,6 @@ class ShotAccumulator:
             mean_rgb=(int(mean_rgb[0]), int(mean_rgb[1]), int(mean_rgb[2])),
             palette=palette(self._bin_counts, self._bin_sums),
             motion_energy=self._diff_sum / max(self.frames - 1, 1) / 255.0,
-            camera=classify_motion(self._steps, self.fps / MOTION_GAP, self._motion_config),
+            camera=classify_motion(self._steps, self.sample_rate() / MOTION_GAP, self._motion_config),
             keyframes=keyframes,
         )

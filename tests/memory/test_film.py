@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from memory.ingest.film import analyze_film
+from memory.ingest.film import FilmConfig, analyze_film
 from memory.ingest.reference import ingest_reference
 from memory.items import MemoryItem
 from memory.store import SceneMemory
@@ -153,3 +153,18 @@ def test_memory_does_not_grow_with_film_length(tmp_path: Path) -> None:
         tracemalloc.stop()
         assert analysis.summary.shot_count == 2
     assert peaks[1] < 1.3 * peaks[0], peaks
+
+
+def test_film_with_skipped_frames_reports_film_frames(tmp_path: Path) -> None:
+    """Ingesting with non-reference frames skipped (what 720p films get) gives the same shots at
+    the same times as full decoding, and counts the film's frames, not the decoded ones."""
+    specs = [ShotSpec(48, "pan_left", 2.5, 31), ShotSpec(60, "zoom_in", 2.0, 32), ShotSpec(48, "static", 2.0, 33)]
+    film = make_film(tmp_path / "b.mp4", specs, [("cut", 0), ("dissolve", 16)], preset="medium")
+    full = analyze_film(film.path, tmp_path / "kf1", FilmConfig(skip_nonref=False)).summary
+    fast = analyze_film(film.path, tmp_path / "kf2", FilmConfig(skip_nonref=True)).summary
+    assert fast.frames == full.frames == film.frames
+    assert fast.shot_count == full.shot_count == 3
+    for a, b in zip(fast.shots, full.shots):
+        assert a.start_s == pytest.approx(b.start_s, abs=2 / 24) and a.end_s == pytest.approx(b.end_s, abs=2 / 24)
+        assert a.camera == b.camera and a.transition_in == b.transition_in
+        assert a.keyframes and abs(a.motion_energy - b.motion_energy) < 0.5 * b.motion_energy + 1e-3

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from memory.ingest.decode import iter_frames, probe
-from memory.ingest.shot_detect import Boundary, ShotDetector
+from memory.ingest.decode import iter_frames, probe, skips_nonref
+from memory.ingest.shot_detect import Boundary, DetectorConfig, ShotDetector
 from memory.ingest.shot_scoring import TruthSpan, score_boundaries
 from memory.synthetic_films import ShotSpec, make_film
 
@@ -61,3 +62,60 @@ def test_scoring_tolerance_and_one_to_one() -> None:
     assert s.precision == pytest.approx(0.5) and s.recall == 1.0
     assert score_boundaries([], []).f1 == 1.0  # nothing to find, nothing found
     assert score_boundaries([5], []).precision == 0.0
+
+
+@pytest.fixture(scope="module")
+def bframe_film(tmp_path_factory):
+    """A film encoded the way most real films are (libx264 'medium': B-frames, some of them never
+    referenced), with a cut, a dissolve, a fade, a wipe and another cut between moving shots."""
+    return make_film(
+        tmp_path_factory.mktemp("bframes") / "film.mp4",
+        [ShotSpec(48, "pan_right", 2, 1), ShotSpec(48, "static", 2, 2), ShotSpec(60, "zoom_in", 1.5, 3),
+         ShotSpec(60, "handheld", 2, 4), ShotSpec(48, "tilt_up", 2, 5), ShotSpec(48, "pan_left", 3, 6)],
+        [("cut", 0), ("dissolve", 16), ("fade", 24), ("wipe", 12), ("cut", 0)],
+        preset="medium",
+    )
+
+
+def test_skipping_nonref_frames_keeps_frame_numbers(bframe_film) -> None:
+    """With non-reference frames skipped, far fewer frames are decoded, each carries its own
+    frame number in the film (the very pixels full decoding gives at that number), and numbers
+    only grow, with small gaps."""
+    path = bframe_film.path
+    info = probe(path)
+    full = {s.index: s.luma for s in iter_frames(path, info)}
+    kept = list(iter_frames(path, info, skip_nonref=True))
+    assert len(full) == bframe_film.frames
+    assert len(kept) < 0.75 * len(full)
+    assert [s.seq for s in kept] == list(range(len(kept)))
+    gaps = np.diff([s.index for s in kept])
+    assert gaps.min() >= 1 and gaps.max() <= 4
+    assert kept[-1].index >= bframe_film.frames - 4
+    for s in kept:
+        np.testing.assert_array_equal(s.luma, full[s.index])
+
+
+def test_detection_on_skipped_frames_finds_every_transition(bframe_film) -> None:
+    """The half-rate detector on reference frames only finds every transition, with the right kind,
+    at the film's own frame numbers."""
+    path = bframe_film.path
+    det = ShotDetector(DetectorConfig().at_half_rate())
+    index = []
+    for sample in iter_frames(path, probe(path), skip_nonref=True):
+        det.push(sample.luma, sample.chroma)
+        index.append(sample.index)
+    found = det.finish()
+    spans = [TruthSpan(kind=t.kind, start=t.start, end=t.end) for t in bframe_film.transitions]
+    assert score_boundaries([index[b.frame] for b in found], spans).f1 == 1.0, (found, bframe_film.transitions)
+    assert [b.kind for b in found] == ["cut", "gradual", "gradual", "gradual", "cut"]
+
+
+def test_only_large_timed_films_skip_frames(bikes: Path) -> None:
+    """Skipping pays only where decoding is the bottleneck (720p and up), and needs a header frame
+    rate to number frames by their timestamps."""
+    from dataclasses import replace
+
+    info = probe(bikes)
+    assert not skips_nonref(info)
+    assert skips_nonref(replace(info, width=1280, height=720))
+    assert not skips_nonref(replace(info, width=1280, height=720, timed=False))
