@@ -5,8 +5,10 @@ frame and subsampled by striding (about 2.5x faster than ``frame.reformat`` at 7
 same way; RGB is made only for the few thumbnails that become keyframes. Bad files become an
 ``InputError`` that names the file and says what is wrong, before anything is stored.
 
-At 720p and above the decoder, not the analysis, sets the pace (H.264 decode alone ran 23x real
-time on this 2-core CPU), so there the decoder may skip non-reference frames (``skip_nonref``):
+Frames are decoded a GOP per thread on every core (``gop_decode``: twice FFmpeg's frame threading
+on two cores) and come back in film order. At 720p and above the decoder, not the analysis, sets the
+pace (H.264 decode alone ran 23x real time on this 2-core CPU with frame threading), so there the
+decoder also skips non-reference frames (``skip_nonref``):
 the B-frames no other frame predicts from, about half of a typical encode. They cost half the
 decoder's CPU time, and what analysis needs survives without them: every I- and P-frame (where
 encoders put scene cuts) and the reference B-frames, so decoded frames are at most two or three
@@ -16,6 +18,7 @@ decoded frames, so callers can map what they measure back to the film's own fram
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +50,11 @@ class VideoProbe:
     codec: str
     timed: bool = True
     """Whether the header gives a plausible frame rate; without one, frame numbers cannot be
-    recovered from timestamps and no frame may be skipped."""
+    recovered from timestamps, so frames are decoded in one sequence and none is skipped."""
+    start_s: float = 0.0
+    """Timestamp of the first frame (frame times are counted from it)."""
+    time_base: float = 0.0
+    """Seconds per timestamp tick (0: unknown)."""
 
 
 @dataclass
@@ -107,7 +114,9 @@ def _probe_container(path: Path, container: av.container.InputContainer) -> Vide
     elif container.duration is not None:
         duration = container.duration / 1_000_000
     frames = int(stream.frames or 0) or int(round(duration * fps))
-    return VideoProbe(path, width, height, fps, frames, duration, stream.codec_context.name, timed)
+    start_s = float(stream.start_time * stream.time_base) if stream.start_time is not None and stream.time_base else 0.0
+    time_base = float(stream.time_base) if stream.time_base else 0.0
+    return VideoProbe(path, width, height, fps, frames, duration, stream.codec_context.name, timed, start_s, time_base)
 
 
 def skips_nonref(info: VideoProbe) -> bool:
@@ -139,6 +148,49 @@ def yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
+def decode_workers() -> int:
+    """Parallel GOP decoders to run: one per core, at most four (``gop_decode``)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class _Reducer:
+    """Turns the decoded frames of one GOP into ``FrameSample``s (``seq`` is the reader's to set).
+
+    Runs in a decoder thread. Thumbnails go to the first frame of the GOP and then to the first frame
+    at or after every ``thumb_every``-th, so skipped frames never cost a thumbnail."""
+
+    def __init__(self, info: VideoProbe, step: int, tstep: int, thumb_every: int):
+        self.info, self.step, self.tstep, self.thumb_every = info, step, tstep, thumb_every
+        self.block = -1  # the last thumb_every-block that got a thumbnail in this GOP
+        self.count = 0  # frames of this GOP so far: the clock when the film has no frame rate
+
+    def __call__(self, frame: av.VideoFrame) -> FrameSample:
+        info, step, tstep = self.info, self.step, self.tstep
+        # from pts, not frame.time: frames drained from a decoder at a GOP's end carry no time base
+        t = None if frame.pts is None or not info.time_base else max(0.0, frame.pts * info.time_base - info.start_s)
+        index = round(t * info.fps) if t is not None and info.timed else -1  # -1: the reader counts
+        if frame.format.name not in PLANAR_YUV:
+            frame = frame.reformat(format="yuv420p")
+        y = _plane(frame.planes[0])
+        u, v = _plane(frame.planes[1]), _plane(frame.planes[2])
+        # Chroma planes may be full, half-width or half-size: stride to 4:2:0 geometry.
+        cy, cx = y.shape[0] // u.shape[0], y.shape[1] // u.shape[1]
+        cs_y, cs_x = max(1, 2 * step // cy), max(1, 2 * step // cx)
+        luma = y[::step, ::step].copy()
+        chroma = np.stack([u[::cs_y, ::cs_x], v[::cs_y, ::cs_x]])
+        chroma = chroma[:, : (luma.shape[0] + 1) // 2, : (luma.shape[1] + 1) // 2].copy()
+        thumb = None
+        block = (index if index >= 0 else self.count) // max(1, self.thumb_every)
+        self.count += 1
+        if self.thumb_every and block != self.block:
+            self.block = block
+            ty = y[::tstep, ::tstep]
+            rows = (np.arange(ty.shape[0]) * tstep) // cy
+            cols = (np.arange(ty.shape[1]) * tstep) // cx
+            thumb = yuv_to_rgb(ty, u[rows][:, cols], v[rows][:, cols])
+        return FrameSample(index, -1.0 if t is None else t, luma, chroma, thumb)
+
+
 def iter_frames(
     path: Path,
     info: VideoProbe,
@@ -146,57 +198,37 @@ def iter_frames(
     thumb_every: int = 0,
     thumb_width: int = 320,
     skip_nonref: bool = False,
+    workers: int | None = None,
 ) -> Iterator[FrameSample]:
-    """Decode ``path`` with threads and yield every frame reduced to about ``target_width`` pixels
-    (with ``skip_nonref``, only the frames other frames are predicted from; see the module docstring).
+    """Decode ``path`` on ``workers`` threads (default: one per core, ``gop_decode``) and yield every
+    frame reduced to about ``target_width`` pixels, in film order (with ``skip_nonref``, only the
+    frames other frames are predicted from; see the module docstring).
 
-    The first frame at or after every ``thumb_every``-th (0: none) also carries an RGB thumbnail
-    about ``thumb_width`` wide. Raises InputError if decoding fails or the file ends well before its
-    header says.
+    Frames carry about ``thumb_every`` frames apart (0: none) an RGB thumbnail about ``thumb_width``
+    wide. Raises InputError if decoding fails or the file ends well before its header says.
     """
+    from memory.ingest.gop_decode import decode_gops
+
     step = analysis_step(info.width, target_width)
     tstep = analysis_step(info.width, thumb_width)
+    # Without a frame rate, frames are numbered by counting, which needs one decoder in order.
+    n = (workers or decode_workers()) if info.timed else 1
+    # Skip H.264/HEVC deblocking: it is a fifth to a half of 720p decode time, and its effect
+    # (smoothing 8x8 block edges) vanishes in the strided planes analysis reads.
+    options = {"skip_loop_filter": "all"}
     index = -1
     seq = 0
-    next_thumb = 0
     try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            # Skip H.264/HEVC deblocking: it is a fifth to a half of 720p decode time, and its
-            # effect (smoothing 8x8 block edges) vanishes in the strided planes analysis reads.
-            stream.codec_context.options = {"skip_loop_filter": "all"}
-            if skip_nonref:
-                stream.codec_context.skip_frame = "NONREF"
-            base = stream.start_time or 0
-            tb = float(stream.time_base) if stream.time_base else 1.0 / info.fps
-            for frame in container.decode(stream):
-                if skip_nonref and frame.pts is not None:
-                    # skipped frames leave gaps: number the frame by its time (never backwards; a
-                    # film whose timestamps stall degrades to counting decoded frames)
-                    index = max(index + 1, round((frame.pts - base) * tb * info.fps))
-                else:
-                    index += 1
-                if frame.format.name not in PLANAR_YUV:
-                    frame = frame.reformat(format="yuv420p")
-                y = _plane(frame.planes[0])
-                u, v = _plane(frame.planes[1]), _plane(frame.planes[2])
-                # Chroma planes may be full, half-width or half-size: stride to 4:2:0 geometry.
-                cy, cx = y.shape[0] // u.shape[0], y.shape[1] // u.shape[1]
-                cs_y, cs_x = max(1, 2 * step // cy), max(1, 2 * step // cx)
-                luma = y[::step, ::step].copy()
-                chroma = np.stack([u[::cs_y, ::cs_x], v[::cs_y, ::cs_x]])
-                chroma = chroma[:, : (luma.shape[0] + 1) // 2, : (luma.shape[1] + 1) // 2].copy()
-                t = (frame.pts - base) * tb if frame.pts is not None else index / info.fps
-                thumb = None
-                if thumb_every and index >= next_thumb:
-                    next_thumb = (index // thumb_every + 1) * thumb_every
-                    ty = y[::tstep, ::tstep]
-                    rows = (np.arange(ty.shape[0]) * tstep) // cy
-                    cols = (np.arange(ty.shape[1]) * tstep) // cx
-                    thumb = yuv_to_rgb(ty, u[rows][:, cols], v[rows][:, cols])
-                yield FrameSample(index, max(0.0, float(t)), luma, chroma, thumb, seq)
-                seq += 1
+        for sample in decode_gops(path, lambda: _Reducer(info, step, tstep, thumb_every), workers=n,
+                                  decoder_options=options, skip_frame="NONREF" if skip_nonref else None):
+            # never backwards, whatever the timestamps say (a film whose timestamps stall
+            # degrades to counting decoded frames)
+            index = max(index + 1, sample.index)
+            sample.index, sample.seq = index, seq
+            if sample.time_s < 0:
+                sample.time_s = index / info.fps
+            yield sample
+            seq += 1
     except av.FFmpegError as exc:
         raise InputError(
             f"{path} could not be decoded after frame {index + 1} ({exc.strerror or exc}); the file is corrupt"

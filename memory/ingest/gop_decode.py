@@ -1,0 +1,159 @@
+"""Decode one film on several cores at once, a whole group of pictures (GOP) per decoder.
+
+FFmpeg's own frame threading scales poorly here: on this 2-core CPU, 720p H.264 with non-reference
+frames skipped decoded at 617 frames/s on one thread and only ~700 with frame threads, while two
+single-threaded decoders working on different parts of the film reached 1,260 together (PyAV
+releases the GIL while FFmpeg decodes). A GOP starts at a keyframe and, in a closed-GOP stream,
+nothing in it refers to an earlier GOP, so GOPs can be decoded independently.
+
+Each worker thread opens the file itself and demuxes every packet (cheap: no decoding), but feeds its
+decoder only the GOPs dealt to it (GOP ``g`` to worker ``g % workers``), draining and resetting the
+decoder at each GOP's end. Worker output goes through small bounded queues and is read back GOP by
+GOP in film order, so a caller sees frames in the order a plain decoder gives them and memory stays
+bounded whatever the film's length. Frames of an open GOP that display before its keyframe (leading
+pictures, which refer to the previous GOP) are dropped rather than shown half-decoded.
+
+Workers turn each decoded frame into the caller's small result (``make_reducer``) before queueing
+it, so full-resolution frames never pile up in a queue.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import av
+
+T = TypeVar("T")
+QUEUE_ITEMS = 48
+"""Reduced frames a worker may hold ready before it waits for the reader."""
+_POLL_S = 0.2
+
+
+@dataclass(frozen=True)
+class _GopEnd:
+    gop: int
+
+
+@dataclass(frozen=True)
+class _Done:
+    gops: int  # how many GOPs the film has
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
+class _Worker(Generic[T], threading.Thread):
+    """Decodes every ``workers``-th GOP of the film, starting with GOP ``rank``."""
+
+    def __init__(self, path: Path, rank: int, workers: int, decoder_options: dict[str, str], skip_frame: str | None,
+                 make_reducer: Callable[[], Callable[[av.VideoFrame], T]], stop: threading.Event):
+        super().__init__(daemon=True, name=f"gop-decoder-{rank}")
+        self.path, self.rank, self.workers = path, rank, workers
+        self.decoder_options, self.skip_frame = decoder_options, skip_frame
+        self.make_reducer, self.stop = make_reducer, stop
+        self.out: queue.Queue = queue.Queue(maxsize=QUEUE_ITEMS)
+
+    def put(self, item) -> bool:
+        """Queue ``item``; False once the reader has gone away."""
+        while not self.stop.is_set():
+            try:
+                self.out.put(item, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        try:
+            self._decode()
+        except BaseException as exc:  # handed to the reader, which raises it in its own thread
+            self.put(_Failed(exc))
+
+    def _decode(self) -> None:
+        with av.open(str(self.path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "NONE"  # this worker is one of the threads; FFmpeg's would compete
+            stream.codec_context.options = dict(self.decoder_options)
+            if self.skip_frame:
+                stream.codec_context.skip_frame = self.skip_frame
+            codec = stream.codec_context
+            gop = -1
+            mine = False
+            key_pts: int | None = None
+            reduce: Callable[[av.VideoFrame], T] | None = None
+
+            def emit(frames) -> bool:
+                for frame in frames:
+                    if gop > 0 and key_pts is not None and frame.pts is not None and frame.pts < key_pts:
+                        continue  # a leading picture of an open GOP: it needs the previous GOP
+                    if not self.put(reduce(frame)):
+                        return False
+                return True
+
+            def finish_gop() -> bool:
+                if not emit(codec.decode(None)):
+                    return False
+                codec.flush_buffers()  # a drained decoder must be reset before it takes packets again
+                return self.put(_GopEnd(gop))
+
+            for packet in container.demux(stream):
+                if self.stop.is_set():
+                    return
+                if packet.size == 0:  # the demuxer's end-of-stream marker
+                    continue
+                if gop < 0 or packet.is_keyframe:
+                    if mine and not finish_gop():
+                        return
+                    gop += 1
+                    mine = gop % self.workers == self.rank
+                    if mine:
+                        key_pts, reduce = packet.pts, self.make_reducer()
+                if mine and not emit(codec.decode(packet)):
+                    return
+            if mine and not finish_gop():
+                return
+            self.put(_Done(gop + 1))
+
+
+def decode_gops(
+    path: Path,
+    make_reducer: Callable[[], Callable[[av.VideoFrame], T]],
+    *,
+    workers: int,
+    decoder_options: dict[str, str] | None = None,
+    skip_frame: str | None = None,
+) -> Iterator[T]:
+    """Yield ``reduce(frame)`` for every frame of ``path``'s first video stream, in film order,
+    decoding with ``workers`` threads. ``make_reducer()`` is called once per GOP (in the worker
+    thread that decodes it) and returns the function applied to that GOP's frames; a reducer may keep
+    state within its GOP. ``decoder_options`` and ``skip_frame`` go to every decoder.
+
+    Raises whatever a worker raised (``av.FFmpegError`` for a corrupt file), in the caller's thread.
+    """
+    stop = threading.Event()
+    pool = [_Worker(Path(path), r, workers, decoder_options or {}, skip_frame, make_reducer, stop) for r in range(workers)]
+    for w in pool:
+        w.start()
+    try:
+        gop = 0
+        while True:
+            item = pool[gop % workers].out.get()
+            if isinstance(item, _Failed):
+                raise item.error
+            if isinstance(item, _Done):
+                return
+            if isinstance(item, _GopEnd):
+                gop += 1
+                continue
+            yield item
+    finally:
+        stop.set()
+        for w in pool:
+            w.join()
