@@ -14,7 +14,7 @@ the first layer also sees the frame-to-frame differences, which makes motion che
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -56,6 +56,11 @@ class EvaluatorConfig:
     """Penultimate feature size: what the Fréchet distance and temporal consistency compare."""
     dropout: float = 0.1
     """Dropout on the penultimate features during training."""
+    peak_branch: bool = True
+    """Also read the last feature map by its maximum over space (then its mean and maximum over
+    time): a bird or a ball covers one or two of the 24x24 stem cells, which a 3x3 average all but
+    erases (fly_across read as still 15 times in 16, 2026-12-01), while a maximum keeps it. Its
+    projection starts at zero, so weights trained without it load and score unchanged."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
 
@@ -70,7 +75,12 @@ class EvaluatorConfig:
         raw.setdefault("pooled", 2)
         raw.setdefault("stem_kernel", 5)
         raw.setdefault("stem_stride", 2)
+        raw.setdefault("peak_branch", False)  # checkpoints from before 2026-12-01 have none
         return cls(**raw)
+
+    def without_peak(self) -> "EvaluatorConfig":
+        """This config minus the peak branch: what a checkpoint without it must match to start it."""
+        return replace(self, peak_branch=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -127,6 +137,9 @@ class Evaluator(nn.Module):
         self.project = nn.Sequential(
             nn.Linear(2 * w[-1] * self.pooled**2, config.feature_dim), nn.LayerNorm(config.feature_dim), nn.ReLU()
         )
+        # peak branch: per-channel max over space, then mean and max over time (B, 2C) -> added
+        # to the projection before its LayerNorm
+        self.peak = nn.Linear(2 * w[-1], config.feature_dim) if config.peak_branch else None
         self.dropout = nn.Dropout(config.dropout)
         self.heads = nn.ModuleDict({name: nn.Linear(config.feature_dim, len(v)) for name, v in config.heads.items()})
         self.initialize_weights()
@@ -145,6 +158,9 @@ class Evaluator(nn.Module):
                 nn.init.zeros_(m.bias)
         for block in self.blocks:
             nn.init.zeros_(block.bn_t.weight)
+        if self.peak is not None:  # starts as the network without it
+            nn.init.zeros_(self.peak.weight)
+            nn.init.zeros_(self.peak.bias)
 
     def features(self, clips: torch.Tensor) -> torch.Tensor:
         """clips: (B, 3, T, S, S) in [-1, 1] -> penultimate features (B, feature_dim), float32.
@@ -156,12 +172,16 @@ class Evaluator(nn.Module):
         x = self.stem(x)  # (B*T, w0, S/stride, S/stride)
         for block in self.blocks:
             x = block(x, t)  # ... -> (B*T, C, S/(stride*8), S/(stride*8))
+        peak = x.amax(dim=(2, 3)).reshape(b, t, -1) if self.peak is not None else None  # (B, T, C)
         x = F.adaptive_avg_pool2d(x, self.pooled)  # (B*T, C, 3, 3)
         x = x.reshape(b, t, -1)  # (B, T, C*9)
         half = max(t // 2, 1)
         mean = x.mean(dim=1)
         change = x[:, t - half :].mean(dim=1) - x[:, :half].mean(dim=1)  # zero for T=1 / static clips
-        return self.project(torch.cat([mean, change], dim=1)).float()  # (B, feature_dim)
+        h = self.project[0](torch.cat([mean, change], dim=1))  # (B, feature_dim)
+        if peak is not None:
+            h = h + self.peak(torch.cat([peak.mean(dim=1), peak.amax(dim=1)], dim=1))
+        return self.project[2](self.project[1](h)).float()  # LayerNorm, ReLU -> (B, feature_dim)
 
     def forward(self, clips: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """clips: (B, 3, T, S, S) -> ({attribute: logits (B, n_classes)}, features (B, feature_dim))."""

@@ -223,10 +223,13 @@ def train(cfg: TrainConfig) -> dict:
         print(f"resumed at step {counters['step']}", flush=True)
     elif cfg.init_from is not None:
         start = load_evaluator(cfg.init_from)
-        if start.config != cfg.model:
+        if start.config.without_peak() != cfg.model.without_peak() or (start.config.peak_branch and not cfg.model.peak_branch):
             raise InputError(f"--init {cfg.init_from} holds an evaluator of another shape ({start.config}); "
                              "train from scratch or pass matching --size/--frames")
-        model.load_state_dict(start.state_dict())
+        # a start without the peak branch leaves the new branch at its zero init: same scores
+        missing = model.load_state_dict(start.state_dict(), strict=False).missing_keys
+        if any(not k.startswith("peak.") for k in missing):
+            raise InputError(f"--init {cfg.init_from} lacks weights the evaluator needs: {missing}")
         print(f"starting from {cfg.init_from}", flush=True)
     hx, hy = heldout_set(cfg)
     loader = DataLoader(ClipStream(cfg, counters["clips"]), batch_size=None, num_workers=1, prefetch_factor=4, persistent_workers=True)

@@ -108,3 +108,21 @@ def test_prepare_clip_rejects_non_clips():
         prepare_clip(np.zeros((4, 8, 8, 3), np.float32), 8, 64)
     with pytest.raises(InputError):
         prepare_clip(np.zeros((0, 8, 8, 3), np.uint8), 8, 64)
+
+
+def test_weights_without_the_peak_branch_load_and_score_unchanged():
+    """An evaluator trained before the peak branch existed starts a network that has one with the
+    same scores (the branch begins at zero), and its stored config still reads as branch-less."""
+    torch.manual_seed(1)
+    old = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, peak_branch=False)).eval()
+    new = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, peak_branch=True)).eval()
+    missing = new.load_state_dict(old.state_dict(), strict=False).missing_keys
+    assert sorted(missing) == ["peak.bias", "peak.weight"]
+    x = torch.rand(2, 3, 8, 64, 64) * 2 - 1
+    with torch.no_grad():
+        a, fa = old(x)
+        b, fb = new(x)
+    assert torch.allclose(fa, fb, atol=1e-6) and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    legacy = EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16).to_json().replace(', "peak_branch": true', "")
+    assert "peak_branch" not in legacy and EvaluatorConfig.from_json(legacy).peak_branch is False
+

@@ -27,3 +27,33 @@ def test_train_resume_and_export(tmp_path):
     assert [r["step"] for r in evals] == [2, 4]
     assert set(evals[-1]["heldout"]) == set(cfg.model.heads)
     assert load_evaluator(tmp_path / "ev.safetensors").config == cfg.model
+
+
+@pytest.mark.slow  # ~10 s: a DataLoader worker renders real clips
+def test_new_run_starts_from_given_weights(tmp_path):
+    """``init_from`` starts a run from an evaluator trained before (one without the peak branch
+    included); an evaluator of another shape is refused with a clear error."""
+    import torch
+
+    from generation.eval.evaluator import Evaluator, save_evaluator
+    from generation.eval.train_evaluator import load_state
+    from reelgraph.errors import InputError
+
+    small = dict(widths=(8, 8, 8, 8), feature_dim=16)
+    torch.manual_seed(3)
+    start = Evaluator(EvaluatorConfig(**small, peak_branch=False))
+    save_evaluator(start, tmp_path / "start.safetensors")
+    cfg = TrainConfig(out_dir=tmp_path / "run", export_to=None, steps=0, batch_size=4, fresh_per_batch=2,
+                      heldout_clips=2, checkpoint_every_s=0, init_from=tmp_path / "start.safetensors",
+                      model=EvaluatorConfig(**small))
+    train(cfg)
+    model = Evaluator(cfg.model)
+    opt = torch.optim.AdamW(model.parameters())
+    load_state(cfg.out_dir / "state.safetensors", model, opt)
+    for name, value in start.state_dict().items():
+        assert torch.equal(model.state_dict()[name], value), name
+    assert not model.peak.weight.any()
+    other = TrainConfig(out_dir=tmp_path / "run2", export_to=None, steps=0, heldout_clips=2,
+                        init_from=tmp_path / "start.safetensors", model=EvaluatorConfig(widths=(8, 8, 8, 16), feature_dim=16))
+    with pytest.raises(InputError, match="another shape"):
+        train(other)
