@@ -222,6 +222,7 @@ def train(
     out: Path = typer.Option(Path("runs/generator"), "--out", help="Checkpoint folder; resumes from it; <out>/export is a loadable generator."),
     max_minutes: float = typer.Option(0.0, "--max-minutes", min=0.0, help="Stop after a checkpoint once this much time passed (0: no limit)."),
     threads: int = typer.Option(1, "--threads", min=1, help="Torch threads per process."),
+    render_workers: int = typer.Option(0, "--render-workers", min=0, help="Processes rendering training clips beside the trainer (0: it renders them itself; a GPU machine wants most of its cores)."),
     eval_every: Optional[int] = typer.Option(None, "--eval-every", min=0, help="DiT steps between evaluator scores of held-out prompts, logged to <out>/dit/log.jsonl (0: never; default: the preset's)."),
     evaluator: Optional[Path] = typer.Option(None, "--evaluator", help="Evaluator checkpoint for those scores (default: the shipped one)."),
 ) -> None:
@@ -234,7 +235,7 @@ def train(
 
         raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit or all")
     run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads, eval_every=eval_every,
-                     evaluator=evaluator))
+                     evaluator=evaluator, render_workers=render_workers))
 
 
 @app.command("eval")

@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--dit-steps", type=int)
     p.add_argument("--max-minutes", type=float)
     p.add_argument("--threads", type=int)
+    p.add_argument("--render-workers", type=int, help="Processes rendering training clips (0: the trainer renders them).")
     p.add_argument("--checkpoint-minutes", type=float)
     p.add_argument("--eval-every", type=int, help="DiT steps between evaluator scores of held-out prompts (0: never).")
     p.add_argument("--eval-prompts", type=int, help="Held-out prompts generated per evaluator score.")
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     run(build_config(a.preset, stage=a.stage, out=a.out, ae_steps=a.ae_steps, dit_steps=a.dit_steps,
                      max_minutes=a.max_minutes, threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
+                     render_workers=a.render_workers,
                      eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator))
 
 

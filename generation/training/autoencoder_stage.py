@@ -35,41 +35,42 @@ def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     prec = choose_precision(d.device, cfg.allow_bf16)
     log = Logger(folder, d.main)
     net = wrap(model, d)
-    data = WorldClips(cfg.seed + 1000 * state.step, d.rank).batches(cfg.ae_shapes, cfg.ae_weights, cfg.ae_batch)
-    noise = torch.Generator().manual_seed(cfg.seed + state.step)
-    last_ckpt, t_run, window = time.time(), time.time(), []
-    while state.step < cfg.ae_steps:
-        x, _ = next(data)  # (B, T, 3, H, W) in [-1, 1]
-        x = x.to(d.device)
-        for g in opt.param_groups:
-            g["lr"] = lr_at(state.step, cfg.ae_lr, cfg.warmup)
-        with prec.autocast():
-            y, z = net(x, noise)
-        y = y.float()
-        mse = (y - x).pow(2).mean()
-        loss = (y - x).abs().mean() + mse + cfg.latent_penalty * z.float().pow(2).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        ema.update(model, state.step)
-        state.step += 1
-        state.clips_seen += x.shape[0] * d.world
-        window.append((loss.item(), 10 * math.log10(4.0 / max(mse.item(), 1e-10))))
-        if state.step % cfg.log_every == 0 or state.step == cfg.ae_steps:
-            dt = time.time() - t_run
-            state.elapsed_s += dt
-            t_run = time.time()
-            state.last_loss = sum(w[0] for w in window) / len(window)
-            psnr = sum(w[1] for w in window) / len(window)
-            log(stage="autoencoder", step=state.step, loss=state.last_loss, psnr_db=psnr, z_rms=z.float().pow(2).mean().sqrt().item(),
-                s_per_step=dt / len(window), precision=prec.name, clips=state.clips_seen)
-            state.extra["psnr_db"] = psnr
-            window = []
-        done = state.step >= cfg.ae_steps
-        if d.main and (done or time_is_up(cfg, t_start) or time.time() - last_ckpt > 60 * cfg.checkpoint_minutes):
-            save_stage(folder, model, ema, opt, state, config_json(cfg) | {"model": ae_cfg.to_dict()})
-            last_ckpt = time.time()
-        if time_is_up(cfg, t_start):
-            return False
-    return True
+    with WorldClips(cfg.seed + 1000 * state.step, d.rank, workers=cfg.render_workers) as clips:
+        data = clips.batches(cfg.ae_shapes, cfg.ae_weights, cfg.ae_batch)
+        noise = torch.Generator().manual_seed(cfg.seed + state.step)
+        last_ckpt, t_run, window = time.time(), time.time(), []
+        while state.step < cfg.ae_steps:
+            x, _ = next(data)  # (B, T, 3, H, W) in [-1, 1]
+            x = x.to(d.device)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(state.step, cfg.ae_lr, cfg.warmup)
+            with prec.autocast():
+                y, z = net(x, noise)
+            y = y.float()
+            mse = (y - x).pow(2).mean()
+            loss = (y - x).abs().mean() + mse + cfg.latent_penalty * z.float().pow(2).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            ema.update(model, state.step)
+            state.step += 1
+            state.clips_seen += x.shape[0] * d.world
+            window.append((loss.item(), 10 * math.log10(4.0 / max(mse.item(), 1e-10))))
+            if state.step % cfg.log_every == 0 or state.step == cfg.ae_steps:
+                dt = time.time() - t_run
+                state.elapsed_s += dt
+                t_run = time.time()
+                state.last_loss = sum(w[0] for w in window) / len(window)
+                psnr = sum(w[1] for w in window) / len(window)
+                log(stage="autoencoder", step=state.step, loss=state.last_loss, psnr_db=psnr, z_rms=z.float().pow(2).mean().sqrt().item(),
+                    s_per_step=dt / len(window), precision=prec.name, clips=state.clips_seen)
+                state.extra["psnr_db"] = psnr
+                window = []
+            done = state.step >= cfg.ae_steps
+            if d.main and (done or time_is_up(cfg, t_start) or time.time() - last_ckpt > 60 * cfg.checkpoint_minutes):
+                save_stage(folder, model, ema, opt, state, config_json(cfg) | {"model": ae_cfg.to_dict()})
+                last_ckpt = time.time()
+            if time_is_up(cfg, t_start):
+                return False
+        return True

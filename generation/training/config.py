@@ -68,6 +68,10 @@ class TrainConfig:
     """Evaluator checkpoint the probes score with; None = the shipped one."""
     seed: int = 0
     threads: int = 1
+    render_workers: int = 0
+    """Processes rendering training clips beside the trainer (0: it renders them itself). One per
+    spare core: on a 2-core CPU, 1; on a GPU machine, most of its cores (a DiT step there is far
+    cheaper than rendering its clips). The clips are the same for any number."""
     allow_bf16: bool = True
 
 

@@ -76,66 +76,66 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     check_latents_match(cfg, state)
     prec = choose_precision(d.device, cfg.allow_bf16)
     log = Logger(folder, d.main)
-    clips = WorldClips(cfg.seed + 7 + 1000 * state.step, d.rank)
-    if "latent_mean" not in state.extra:
-        mean, std = latent_stats(ae, clips, cfg.dit_shapes[0], 64 if cfg.preset != "test" else 4, d.device)
-        state.extra.update(latent_mean=mean, latent_std=std)
-    mean = torch.tensor(state.extra["latent_mean"], device=d.device).reshape(1, -1, 1, 1, 1)
-    std = torch.tensor(state.extra["latent_std"], device=d.device).reshape(1, -1, 1, 1, 1)
-    text = TextEncoder(d.device)
-    probe = EvaluatorProbe(cfg, text, d.device) if d.main and cfg.eval_every > 0 else None  # fails early if no evaluator
-    null = text.encode([""])
-    replay = LatentReplay(cfg.replay_capacity, cfg.replay_reuse, cfg.seed + d.rank)
-    flow = FlowConfig()
-    net = wrap(model, d)
-    rng = torch.Generator().manual_seed(cfg.seed + 31 * d.rank + state.step)
-    weights = torch.tensor(cfg.dit_weights)
-    last_ckpt, t_run, losses = time.time(), time.time(), []
-    while state.step < cfg.dit_steps:
-        shape = cfg.dit_shapes[int(torch.multinomial(weights, 1, generator=rng))]
-        lat_shape = (ae_cfg.latent_channels, latent_frames(shape.num_frames), -(-shape.height // 8), -(-shape.width // 8))
-        need = replay.needs(lat_shape, cfg.dit_batch)
-        if need:
-            batch = [clips.draw(shape) for _ in range(need)]
-            x = frames_to_tensor(torch.from_numpy(np.stack([c.frames for c in batch]))).to(d.device)
-            with torch.no_grad(), prec.autocast():
-                z = (ae.encode(x).float() - mean) / std  # (need, C, t, h, w)
-            t_states = text.encode([c.caption for c in batch])
-            replay.add(z.cpu(), t_states.states.cpu(), t_states.mask.cpu())
-            state.clips_seen += need * d.world
-        z0, states = replay.sample(lat_shape, cfg.dit_batch)
-        drop = torch.rand(len(states), generator=rng) < cfg.caption_dropout
-        items = [TextStates(null.states, null.mask) if drop[i] else
-                 TextStates(s[None], torch.ones(1, s.shape[0], dtype=torch.bool)) for i, s in enumerate(states)]
-        cond = pad_text(items).to(d.device)
-        for g in opt.param_groups:
-            g["lr"] = lr_at(state.step, cfg.dit_lr, cfg.warmup)
-        with prec.autocast():
-            loss = flow_matching_loss(net, z0.to(d.device), cond.states, cond.mask, flow, rng)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        ema.update(model, state.step)
-        state.step += 1
-        losses.append(loss.item())
-        if state.step % cfg.log_every == 0 or state.step == cfg.dit_steps:
-            dt = time.time() - t_run
-            state.elapsed_s += dt
-            t_run = time.time()
-            state.last_loss = sum(losses) / len(losses)
-            log(stage="dit", step=state.step, loss=state.last_loss, s_per_step=dt / len(losses), precision=prec.name,
-                clips=state.clips_seen)
-            losses = []
-        if probe is not None and state.step % cfg.eval_every == 0:
-            t_probe = time.time()
-            log(stage="dit_eval", step=state.step, **probe(ae, ema.model, state))
-            t_run += time.time() - t_probe  # probe time is not training time
-        done = state.step >= cfg.dit_steps
-        if d.main and (done or time_is_up(cfg, t_start) or time.time() - last_ckpt > 60 * cfg.checkpoint_minutes):
-            save_stage(folder, model, ema, opt, state, config_json(cfg) | {"model": dit_cfg.to_dict()})
-            export(cfg, ae, ema.model, state)
-            last_ckpt = time.time()
-        if time_is_up(cfg, t_start):
-            return False
-    return True
+    with WorldClips(cfg.seed + 7 + 1000 * state.step, d.rank, workers=cfg.render_workers) as clips:
+        if "latent_mean" not in state.extra:
+            mean, std = latent_stats(ae, clips, cfg.dit_shapes[0], 64 if cfg.preset != "test" else 4, d.device)
+            state.extra.update(latent_mean=mean, latent_std=std)
+        mean = torch.tensor(state.extra["latent_mean"], device=d.device).reshape(1, -1, 1, 1, 1)
+        std = torch.tensor(state.extra["latent_std"], device=d.device).reshape(1, -1, 1, 1, 1)
+        text = TextEncoder(d.device)
+        probe = EvaluatorProbe(cfg, text, d.device) if d.main and cfg.eval_every > 0 else None  # fails early if no evaluator
+        null = text.encode([""])
+        replay = LatentReplay(cfg.replay_capacity, cfg.replay_reuse, cfg.seed + d.rank)
+        flow = FlowConfig()
+        net = wrap(model, d)
+        rng = torch.Generator().manual_seed(cfg.seed + 31 * d.rank + state.step)
+        weights = torch.tensor(cfg.dit_weights)
+        last_ckpt, t_run, losses = time.time(), time.time(), []
+        while state.step < cfg.dit_steps:
+            shape = cfg.dit_shapes[int(torch.multinomial(weights, 1, generator=rng))]
+            lat_shape = (ae_cfg.latent_channels, latent_frames(shape.num_frames), -(-shape.height // 8), -(-shape.width // 8))
+            need = replay.needs(lat_shape, cfg.dit_batch)
+            if need:
+                batch = [clips.draw(shape) for _ in range(need)]
+                x = frames_to_tensor(torch.from_numpy(np.stack([c.frames for c in batch]))).to(d.device)
+                with torch.no_grad(), prec.autocast():
+                    z = (ae.encode(x).float() - mean) / std  # (need, C, t, h, w)
+                t_states = text.encode([c.caption for c in batch])
+                replay.add(z.cpu(), t_states.states.cpu(), t_states.mask.cpu())
+                state.clips_seen += need * d.world
+            z0, states = replay.sample(lat_shape, cfg.dit_batch)
+            drop = torch.rand(len(states), generator=rng) < cfg.caption_dropout
+            items = [TextStates(null.states, null.mask) if drop[i] else
+                     TextStates(s[None], torch.ones(1, s.shape[0], dtype=torch.bool)) for i, s in enumerate(states)]
+            cond = pad_text(items).to(d.device)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(state.step, cfg.dit_lr, cfg.warmup)
+            with prec.autocast():
+                loss = flow_matching_loss(net, z0.to(d.device), cond.states, cond.mask, flow, rng)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            ema.update(model, state.step)
+            state.step += 1
+            losses.append(loss.item())
+            if state.step % cfg.log_every == 0 or state.step == cfg.dit_steps:
+                dt = time.time() - t_run
+                state.elapsed_s += dt
+                t_run = time.time()
+                state.last_loss = sum(losses) / len(losses)
+                log(stage="dit", step=state.step, loss=state.last_loss, s_per_step=dt / len(losses), precision=prec.name,
+                    clips=state.clips_seen)
+                losses = []
+            if probe is not None and state.step % cfg.eval_every == 0:
+                t_probe = time.time()
+                log(stage="dit_eval", step=state.step, **probe(ae, ema.model, state))
+                t_run += time.time() - t_probe  # probe time is not training time
+            done = state.step >= cfg.dit_steps
+            if d.main and (done or time_is_up(cfg, t_start) or time.time() - last_ckpt > 60 * cfg.checkpoint_minutes):
+                save_stage(folder, model, ema, opt, state, config_json(cfg) | {"model": dit_cfg.to_dict()})
+                export(cfg, ae, ema.model, state)
+                last_ckpt = time.time()
+            if time_is_up(cfg, t_start):
+                return False
+        return True

@@ -52,3 +52,22 @@ def test_ddp_two_cpu_processes(tmp_path):
     state = json.loads((tmp_path / "ddp" / "dit" / "state.json").read_text())["state"]
     assert state["step"] == 2
     assert state["clips_seen"] >= 2 * 2  # both ranks' clips counted
+
+
+@pytest.mark.slow  # ~10 s: two spawned render processes
+def test_render_workers_give_the_same_clips(tmp_path):
+    """Clips rendered by worker processes are exactly the ones the trainer would render itself,
+    shape by shape, whatever the interleaving of shapes; and a training run uses them."""
+    from generation.training.data import ClipSpec, WorldClips
+
+    shapes = [ClipSpec(32, 32, 5), ClipSpec(48, 24, 3), ClipSpec(32, 32, 5), ClipSpec(32, 32, 5), ClipSpec(48, 24, 3)]
+    with WorldClips(seed=5) as local, WorldClips(seed=5, workers=2) as pooled:
+        for shape in shapes:
+            a, b = local.draw(shape), pooled.draw(shape)
+            assert a.caption == b.caption and np.array_equal(a.frames, b.frames)
+            assert a.frames.shape == (shape.num_frames, shape.height, shape.width, 3)
+    a, b = WorldClips(seed=5).draw(shapes[0]), WorldClips(seed=6).draw(shapes[0])
+    assert not np.array_equal(a.frames, b.frames)  # another stream, other clips
+    run(build_config("test", out=tmp_path / "run", render_workers=1))
+    state = json.loads((tmp_path / "run" / "dit" / "state.json").read_text())["state"]
+    assert state["step"] == 2
