@@ -202,7 +202,7 @@ def save_evaluator(model: Evaluator, path: Path, extra: dict[str, str] | None = 
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
     meta = {"config": model.config.to_json(), "format": "reelgraph-evaluator-1", **(extra or {})}
     tmp = path.with_suffix(path.suffix + ".tmp")
     save_file(tensors, str(tmp), metadata=meta)

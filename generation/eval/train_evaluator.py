@@ -63,8 +63,13 @@ class TrainConfig:
     checkpoint_every_s: float = 180.0
     log_every: int = 25
     threads: int = 1
-    """Torch threads for the optimiser process (the clip-rendering worker always uses one). One keeps
-    a core free on a shared 2-core machine; 2 when the machine is otherwise idle."""
+    """Torch threads for the optimiser process (each clip-rendering worker uses one). One keeps a
+    core free on a shared 2-core machine; 2 when the machine is otherwise idle."""
+    render_workers: int = 1
+    """Processes rendering training clips. One on a 2-core CPU; on a GPU machine most of its cores,
+    since a step there costs far less than rendering its 16 fresh clips."""
+    device: str = "cpu"
+    """Where the network trains: cpu, or cuda when a GPU is lent."""
     bf16: bool = True
     """Allow bf16 autocast where the CPU runs it natively (``generation.precision``). Where it does
     not (this 2-core AMD EPYC has no AVX-512 BF16), bf16 convolutions measured 8-30x slower than fp32
@@ -141,14 +146,15 @@ def heldout_set(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @torch.no_grad()
-def accuracy(model: Evaluator, x: torch.Tensor, y: torch.Tensor, bf16: bool, batch: int = 100) -> dict[str, float]:
-    """Per-attribute accuracy of ``model`` on prepared clips ``x`` with labels ``y`` (N, A)."""
+def accuracy(model: Evaluator, x: torch.Tensor, y: torch.Tensor, bf16: bool, batch: int = 100,
+             device: str = "cpu") -> dict[str, float]:
+    """Per-attribute accuracy of ``model`` (on ``device``) on prepared clips ``x`` with labels ``y`` (N, A)."""
     model.eval()
     correct = torch.zeros(y.shape[1])
     for i in range(0, len(x), batch):
-        with choose_precision("cpu", bf16).autocast():
-            logits, _ = model(x[i : i + batch])
-        pred = torch.stack([l.argmax(-1) for l in logits.values()], dim=1)
+        with choose_precision(device, bf16).autocast():
+            logits, _ = model(x[i : i + batch].to(device))
+        pred = torch.stack([l.argmax(-1) for l in logits.values()], dim=1).cpu()
         correct += (pred == y[i : i + batch]).float().sum(0)
     model.train()
     return {name: float(c) / len(x) for name, c in zip(model.config.heads, correct)}
@@ -163,10 +169,10 @@ def save_state(path: Path, model: Evaluator, opt: torch.optim.Optimizer, counter
     """Model weights, AdamW moments and counters in one safetensors file, written atomically."""
     from safetensors.torch import save_file
 
-    tensors = {f"model.{k}": v.detach().clone() for k, v in model.state_dict().items()}
+    tensors = {f"model.{k}": v.detach().cpu().clone() for k, v in model.state_dict().items()}
     for i, st in opt.state_dict()["state"].items():
         for k, v in st.items():
-            tensors[f"opt.{i}.{k}"] = torch.as_tensor(v).detach().clone().reshape(-1) if k == "step" else v.detach().clone()
+            tensors[f"opt.{i}.{k}"] = torch.as_tensor(v).detach().cpu().clone().reshape(-1) if k == "step" else v.detach().cpu().clone()
     meta = {"counters": json.dumps(counters), "config": model.config.to_json()}
     tmp = path.with_suffix(".tmp")
     save_file(tensors, str(tmp), metadata=meta)
@@ -210,7 +216,7 @@ def train(cfg: TrainConfig) -> dict:
     torch.manual_seed(0)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     log = (cfg.out_dir / "log.jsonl").open("a")
-    model = Evaluator(cfg.model)
+    model = Evaluator(cfg.model).to(cfg.device)
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
     opt = torch.optim.AdamW(
@@ -232,7 +238,8 @@ def train(cfg: TrainConfig) -> dict:
             raise InputError(f"--init {cfg.init_from} lacks weights the evaluator needs: {missing}")
         print(f"starting from {cfg.init_from}", flush=True)
     hx, hy = heldout_set(cfg)
-    loader = DataLoader(ClipStream(cfg, counters["clips"]), batch_size=None, num_workers=1, prefetch_factor=4, persistent_workers=True)
+    loader = DataLoader(ClipStream(cfg, counters["clips"]), batch_size=None, num_workers=cfg.render_workers,
+                        prefetch_factor=4, persistent_workers=True)
     last_ckpt = time.time()
     t0 = time.time()
     base_train_s = counters["train_s"]
@@ -243,7 +250,8 @@ def train(cfg: TrainConfig) -> dict:
             break
         for g in opt.param_groups:
             g["lr"] = lr_at(step, cfg)
-        with choose_precision("cpu", cfg.bf16).autocast():
+        x, y = x.to(cfg.device), y.to(cfg.device)
+        with choose_precision(cfg.device, cfg.bf16).autocast():
             logits, _ = model(x)
         losses = [F.cross_entropy(l, y[:, i], label_smoothing=cfg.label_smoothing) for i, l in enumerate(logits.values())]
         loss = torch.stack(losses).sum()
@@ -261,7 +269,7 @@ def train(cfg: TrainConfig) -> dict:
             log.write(json.dumps(row) + "\n")
             log.flush()
         if counters["step"] % cfg.eval_every == 0 or counters["step"] == cfg.steps:
-            acc = accuracy(model, hx, hy, cfg.bf16)
+            acc = accuracy(model, hx, hy, cfg.bf16, device=cfg.device)
             worst = min(acc.values())
             log.write(json.dumps({"step": counters["step"], "heldout": acc, "worst": worst,
                                   "train_s": round(counters["train_s"], 1)}) + "\n")
@@ -293,6 +301,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="start a new run from these evaluator weights (e.g. the shipped ones) instead of random ones")
     ap.add_argument("--warmup", type=int, default=TrainConfig.warmup, help="lr warm-up steps")
     ap.add_argument("--threads", type=int, default=TrainConfig.threads, help="torch threads for the optimiser")
+    ap.add_argument("--render-workers", type=int, default=TrainConfig.render_workers,
+                    help="processes rendering training clips (a GPU machine wants most of its cores)")
+    ap.add_argument("--device", default=TrainConfig.device, help="cpu, or cuda when a GPU is lent")
     ap.add_argument("--size", type=int, default=EvaluatorConfig.size, help="canvas side in pixels")
     ap.add_argument("--frames", type=int, default=EvaluatorConfig.num_frames, help="frames read per clip")
     ap.add_argument("--max-duration", type=float, default=TrainConfig.max_duration_s, help="longest clip, seconds")
@@ -301,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--noise-max", type=float, default=AugmentConfig.noise_max)
     args = ap.parse_args(argv)
     cfg = TrainConfig(out_dir=args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, threads=args.threads,
-                      init_from=args.init, warmup=args.warmup,
+                      init_from=args.init, warmup=args.warmup, render_workers=args.render_workers, device=args.device,
                       fresh_per_batch=args.fresh_per_batch, export_to=None if args.no_export else SHIPPED_WEIGHTS,
                       max_duration_s=args.max_duration,
                       model=EvaluatorConfig(num_frames=args.frames, size=args.size),
