@@ -112,6 +112,23 @@ async def plan_film(pilot, text: str = "plan a 6-second film about mammoths in t
     await wait_for(pilot, lambda: studio.board is not None and studio.running is None, what="a storyboard")
     await wait_for(pilot, lambda: len(studio.chat.said("director")) > announced, what="the storyboard announced")
     await settle_chat(pilot)
+    await settle_table(pilot, studio.board_pane.table)
+
+
+def _measured(table) -> bool:
+    """Whether every column of ``table`` is as wide as its label and its widest cell."""
+    for key, column in table.columns.items():
+        cells = [len(str(table.get_cell(row, key))) for row in table.rows]
+        if column.content_width < max([len(column.label.plain)] + cells):
+            return False
+    return True
+
+
+async def settle_table(pilot, table) -> None:
+    """Wait until the table has measured its new rows: DataTable widens its columns only when the
+    app is idle, so a screenshot taken before that on a loaded machine shows clipped cells."""
+    await wait_for(pilot, lambda: _measured(table), what="the storyboard table measured")
+    await pilot.pause(0.05)
 
 
 async def settle_chat(pilot) -> None:
