@@ -18,7 +18,7 @@ from generation.training.data import WorldClips
 from generation.training.distributed import Dist, wrap
 from generation.training.run_log import Logger
 from generation.training.schedule import lr_at, time_is_up
-from generation.training.state import EMA, StageState, resume_stage, save_stage
+from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
 
 
 def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
@@ -49,12 +49,7 @@ def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
             y = y.float()
             mse = (y - x).pow(2).mean()
             loss = (y - x).abs().mean() + mse + cfg.latent_penalty * z.float().pow(2).mean()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            ema.update(model, state.step)
-            state.step += 1
+            take_step(loss, model, opt, ema, state)
             state.clips_seen += x.shape[0] * d.world
             window.append((loss.item(), 10 * math.log10(4.0 / max(mse.item(), 1e-10))))
             if state.step % cfg.log_every == 0 or state.step == cfg.ae_steps:

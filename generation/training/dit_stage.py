@@ -25,7 +25,7 @@ from generation.training.distributed import Dist, wrap
 from generation.training.export import export
 from generation.training.run_log import Logger
 from generation.training.schedule import lr_at, time_is_up
-from generation.training.state import EMA, StageState, resume_stage, save_stage
+from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
 from reelgraph.errors import InputError
 
 
@@ -112,12 +112,7 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
                 g["lr"] = lr_at(state.step, cfg.dit_lr, cfg.warmup)
             with prec.autocast():
                 loss = flow_matching_loss(net, z0.to(d.device), cond.states, cond.mask, flow, rng)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            ema.update(model, state.step)
-            state.step += 1
+            take_step(loss, model, opt, ema, state)
             losses.append(loss.item())
             if state.step % cfg.log_every == 0 or state.step == cfg.dit_steps:
                 dt = time.time() - t_run

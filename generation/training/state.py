@@ -71,6 +71,17 @@ class StageState:
     extra: dict = field(default_factory=dict)
 
 
+def take_step(loss: torch.Tensor, model: torch.nn.Module, opt: torch.optim.Optimizer, ema: EMA, state: StageState) -> None:
+    """One optimiser step as both stages take it: backward, clip the gradient norm to 1, step,
+    update the EMA weights and count the step."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    ema.update(model, state.step)
+    state.step += 1
+
+
 def save_stage(folder: Path, model: torch.nn.Module, ema: EMA, opt: torch.optim.Optimizer, state: StageState,
                config: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
