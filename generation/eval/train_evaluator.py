@@ -40,10 +40,10 @@ class TrainConfig:
     out_dir: Path = Path("runs/evaluator")
     """Checkpoints, log.jsonl and the best model of this run."""
     export_to: Path | None = SHIPPED_WEIGHTS
+    """Where the best model (by worst held-out attribute) is also written; None to keep it in out_dir."""
     init_from: Path | None = None
     """Evaluator weights (e.g. the shipped ones) a fresh run starts from instead of random ones: after
     a change to the world, fine-tuning keeps what still holds. Ignored when resuming a run."""
-    """Where the best model (by worst held-out attribute) is also written; None to keep it in out_dir."""
     steps: int = 20000
     """Optimiser steps in total (the lr schedule spans them)."""
     batch_size: int = 32

@@ -61,8 +61,9 @@ def render_world_clip(shape: ClipSpec, seed: int, fps: float) -> WorldClip:
 
 class WorldClips:
     """An endless stream of (frames, caption) from the procedural world for one rank, rendered in
-    this process or by ``workers`` worker processes (each keeping ``prefetch`` clips of every shape
-    in flight). Call ``close`` (or use it as a context manager) to stop the workers."""
+    this process or by ``workers`` worker processes, which keep about ``prefetch`` (at least two per
+    worker) clips of each shape in flight. Call ``close`` (or use it as a context manager) to stop
+    the workers."""
 
     def __init__(self, seed: int, rank: int = 0, fps: float = 24.0, workers: int = 0, prefetch: int = 0):
         self.seed, self.rank, self.fps = seed, rank, fps

@@ -8,8 +8,8 @@ same way; RGB is made only for the few thumbnails that become keyframes. Bad fil
 Frames are decoded a GOP per thread on every core (``gop_decode``: twice FFmpeg's frame threading
 on two cores) and come back in film order. At 720p and above the decoder, not the analysis, sets the
 pace (H.264 decode alone ran 23x real time on this 2-core CPU with frame threading), so there the
-decoder also skips non-reference frames (``skip_nonref``):
-the B-frames no other frame predicts from, about half of a typical encode. They cost half the
+decoder also skips non-reference frames (``skip_nonref``): the B-frames no other frame predicts
+from, about half of a typical encode. They cost half the
 decoder's CPU time, and what analysis needs survives without them: every I- and P-frame (where
 encoders put scene cuts) and the reference B-frames, so decoded frames are at most two or three
 source frames apart. Each sample keeps its source frame ``index`` and its place ``seq`` among the
@@ -26,6 +26,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from memory.ingest.gop_decode import decode_gops
 from reelgraph.errors import InputError
 
 MAX_SIDE = 8192
@@ -207,8 +208,6 @@ def iter_frames(
     Frames carry about ``thumb_every`` frames apart (0: none) an RGB thumbnail about ``thumb_width``
     wide. Raises InputError if decoding fails or the file ends well before its header says.
     """
-    from memory.ingest.gop_decode import decode_gops
-
     step = analysis_step(info.width, target_width)
     tstep = analysis_step(info.width, thumb_width)
     # Without a frame rate, frames are numbered by counting, which needs one decoder in order.

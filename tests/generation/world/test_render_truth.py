@@ -201,9 +201,13 @@ def test_weather_adds_moving_particles(aspect):
         assert np.abs(c[3] - c[0]).max(-1).mean() > np.abs(clear[3] - clear[0]).max(-1).mean() + 0.005, w
 
 
+def _without_subject(spec: SceneSpec) -> SceneSpec:
+    return spec.model_copy(update={"subject": Subject.none, "subject_motion": SubjectMotion.still, "count": 1, "colour": None})
+
+
 def _subject_mask(spec: SceneSpec, size=(64, 36), frames=12) -> np.ndarray:
     """(T, H, W) pixels where the subject is: the clip minus the same clip with no subject."""
-    empty = clip(spec.model_copy(update={"subject": Subject.none, "subject_motion": SubjectMotion.still, "count": 1, "colour": None}), size, frames)
+    empty = clip(_without_subject(spec), size, frames)
     return np.abs(clip(spec, size, frames) - empty).max(-1) > 0.08
 
 
@@ -252,8 +256,7 @@ def test_subject_motion_goes_the_right_way(aspect):
 
 def _ground_shift(spec: SceneSpec, size, i0: int, i1: int) -> float:
     """Screen x shift (pixels) of the empty scene between frames ``i0`` and ``i1``."""
-    empty = clip(spec.model_copy(update={"subject": Subject.none, "subject_motion": SubjectMotion.still,
-                                         "count": 1, "colour": None}), size, i1 + 1)
+    empty = clip(_without_subject(spec), size, i1 + 1)
     return shift_between(luma(empty[i0]), luma(empty[i1]))[1]
 
 
