@@ -225,6 +225,7 @@ def train(
     render_workers: int = typer.Option(0, "--render-workers", min=0, help="Processes rendering training clips beside the trainer (0: it renders them itself; a GPU machine wants most of its cores)."),
     eval_every: Optional[int] = typer.Option(None, "--eval-every", min=0, help="DiT steps between evaluator scores of held-out prompts, logged to <out>/dit/log.jsonl (0: never; default: the preset's)."),
     evaluator: Optional[Path] = typer.Option(None, "--evaluator", help="Evaluator checkpoint for those scores (default: the shipped one)."),
+    init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start a new run from this generator folder instead of random weights (e.g. generation/weights/generator, to train the shipped model further); ignored once --out holds a run."),
 ) -> None:
     """Train the built-in video autoencoder and diffusion transformer on the procedural world
     (runs unchanged under torchrun: `torchrun --nproc_per_node N -m generation.train ...`)."""
@@ -235,7 +236,7 @@ def train(
 
         raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit or all")
     run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads, eval_every=eval_every,
-                     evaluator=evaluator, render_workers=render_workers))
+                     evaluator=evaluator, render_workers=render_workers, init_from=init_from))
 
 
 @app.command("eval")

@@ -6,7 +6,7 @@
 
 The entry point only: the pieces live in ``generation.training`` (``config`` presets and sizes,
 ``distributed`` DDP, ``autoencoder_stage`` and ``dit_stage`` the two loops, ``state`` resumable
-checkpoints, ``export`` the loadable generator, ``probe`` the periodic evaluator scores). Every
+checkpoints, ``export`` the loadable generator, ``seed_run`` a run started from a shipped generator, ``probe`` the periodic evaluator scores). Every
 checkpoint is safetensors + JSON under ``--out`` (resumable; the optimizer's moments too), and after
 each DiT checkpoint a ready-to-load generator folder is exported to ``<out>/export`` (EMA weights).
 Clips are rendered live by the world, so there is nothing to download or shard.
@@ -25,6 +25,7 @@ from generation.training.config import MODEL_SIZE, PRESETS, Stage, TrainConfig, 
 from generation.training.distributed import barrier, setup_distributed, shutdown
 from generation.training.dit_stage import train_dit
 from generation.training.schedule import time_is_up
+from generation.training.seed_run import seed_run
 
 __all__ = ["MODEL_SIZE", "PRESETS", "Stage", "TrainConfig", "build_config", "config_json", "main", "model_configs", "run"]
 
@@ -35,6 +36,10 @@ def run(cfg: TrainConfig) -> None:
     d = setup_distributed()
     t_start = time.time()
     try:
+        if cfg.init_from is not None:
+            if d.main:
+                seed_run(cfg, cfg.init_from)
+            barrier(d)
         finished = True
         if cfg.stage in ("autoencoder", "all"):
             finished = train_autoencoder(cfg, d, t_start)
@@ -59,11 +64,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--eval-every", type=int, help="DiT steps between evaluator scores of held-out prompts (0: never).")
     p.add_argument("--eval-prompts", type=int, help="Held-out prompts generated per evaluator score.")
     p.add_argument("--evaluator", type=Path, help="Evaluator checkpoint for those scores (default: the shipped one).")
+    p.add_argument("--init-from", type=Path,
+                   help="Generator folder to start a new run from (e.g. generation/weights/generator); ignored once --out holds a run.")
     a = p.parse_args(argv)
     run(build_config(a.preset, stage=a.stage, out=a.out, ae_steps=a.ae_steps, dit_steps=a.dit_steps,
                      max_minutes=a.max_minutes, threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
                      render_workers=a.render_workers,
-                     eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator))
+                     eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator,
+                     init_from=a.init_from))
 
 
 if __name__ == "__main__":

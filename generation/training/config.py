@@ -73,6 +73,9 @@ class TrainConfig:
     spare core: on a 2-core CPU, 1; on a GPU machine, most of its cores (a DiT step there is far
     cheaper than rendering its clips). The clips are the same for any number."""
     allow_bf16: bool = True
+    init_from: Path | None = None
+    """A generator folder (e.g. the shipped ``generation/weights/generator``) to start a new run from
+    instead of random weights; ignored once ``out`` holds a run (``seed_run``)."""
 
 
 PRESETS: dict[str, dict] = {
@@ -93,7 +96,8 @@ def build_config(preset: str, **overrides) -> TrainConfig:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     cfg = replace(TrainConfig(preset=preset), **PRESETS[preset])
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-    return replace(cfg, out=Path(cfg.out), evaluator=None if cfg.evaluator is None else Path(cfg.evaluator))
+    return replace(cfg, out=Path(cfg.out), evaluator=None if cfg.evaluator is None else Path(cfg.evaluator),
+                   init_from=None if cfg.init_from is None else Path(cfg.init_from))
 
 
 def model_configs(preset: str):
@@ -113,4 +117,5 @@ def config_json(cfg: TrainConfig) -> dict:
     d = asdict(cfg)
     d["out"] = str(cfg.out)
     d["evaluator"] = None if cfg.evaluator is None else str(cfg.evaluator)
+    d["init_from"] = None if cfg.init_from is None else str(cfg.init_from)
     return d

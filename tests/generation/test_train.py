@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 
 from generation.train import build_config, run
@@ -71,3 +72,36 @@ def test_render_workers_give_the_same_clips(tmp_path):
     run(build_config("test", out=tmp_path / "run", render_workers=1))
     state = json.loads((tmp_path / "run" / "dit" / "state.json").read_text())["state"]
     assert state["step"] == 2
+
+
+@pytest.mark.slow
+def test_a_new_run_starts_from_a_generator_folder(tmp_path):
+    """--init-from: a run seeded from an exported generator starts with its weights, its latent
+    statistics and its step counts, trains on from there, and a later export's recipe counts the
+    whole history; a run folder that already holds state is resumed instead; a preset whose
+    networks differ is refused with what to do."""
+    from generation.checkpoint import load_generator
+    from generation.training.seed_run import recipe_figures
+
+    run(build_config("test", out=tmp_path / "first", dit_steps=3))
+    source = tmp_path / "first" / "export"
+    src_cfg, src_ae, src_dit = load_generator(source)
+    assert recipe_figures(src_cfg.recipe)["dit_steps"] == 3 and recipe_figures(src_cfg.recipe)["ae_steps"] == 2
+
+    seeded = build_config("test", out=tmp_path / "second", init_from=source, dit_steps=3)
+    run(seeded)  # already at step 3: seeds, trains nothing, exports nothing
+    dit_state = json.loads((tmp_path / "second" / "dit" / "state.json").read_text())["state"]
+    assert dit_state["step"] == 3 and dit_state["extra"]["warmup_from"] == 3
+    assert dit_state["extra"]["latent_mean"] == src_cfg.latent_mean
+    from generation.checkpoint import load_state
+    ema = load_state(tmp_path / "second" / "dit" / "ema.safetensors")
+    assert all(torch.equal(ema[k], v) for k, v in src_dit.state_dict().items())
+
+    run(build_config("test", out=tmp_path / "second", init_from=source, dit_steps=5))  # resumes, re-seeds nothing
+    cfg2, _, dit2 = load_generator(tmp_path / "second" / "export")
+    assert recipe_figures(cfg2.recipe)["dit_steps"] == 5 and recipe_figures(cfg2.recipe)["ae_steps"] == 2
+    assert cfg2.latent_std == src_cfg.latent_std
+    assert not all(torch.equal(dit2.state_dict()[k], v) for k, v in src_dit.state_dict().items())  # it trained
+
+    with pytest.raises(InputError, match="preset"):
+        run(build_config("tiny", out=tmp_path / "third", init_from=source, dit_steps=1))

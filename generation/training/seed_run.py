@@ -1,0 +1,79 @@
+"""Starting a training run from a generator folder (the shipped one) instead of from random weights.
+
+Machines do not outlive a session, and run folders are git-ignored, so the only thing that carries a
+training run from one session to the next is the shipped checkpoint. This module turns such a folder
+into the two stage folders ``train_autoencoder`` and ``train_dit`` resume from: both networks' weights
+(as model and EMA), the latent statistics the DiT was trained with (changing them would shift every
+latent under its feet), and step counts and wall time read back from the recipe, so the next export's
+recipe adds up the whole history. The optimiser starts fresh, hence a new warm-up counted from the
+seeded step (``StageState.extra["warmup_from"]``).
+
+A run folder that already holds stage state is left alone: the same command then simply resumes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import torch
+
+from generation.checkpoint import GeneratorConfig, load_generator
+from generation.training.config import TrainConfig, config_json, model_configs
+from generation.training.state import EMA, StageState, save_stage
+from reelgraph.errors import InputError
+
+
+def recipe_figures(recipe: str) -> dict[str, float]:
+    """Steps, hours and the PSNR a recipe line states (``export`` writes them; missing ones are absent)."""
+    patterns = {
+        "ae_steps": r"autoencoder (\d+) steps",
+        "ae_hours": r"autoencoder \d+ steps \(([\d.]+) h",
+        "psnr_db": r"PSNR ([\d.]+) dB",
+        "dit_steps": r"DiT (\d+) steps",
+        "dit_hours": r"DiT \d+ steps \(([\d.]+) h",
+        "flow_loss": r"flow loss ([\d.]+)",
+    }
+    out = {}
+    for key, pat in patterns.items():
+        m = re.search(pat, recipe)
+        if m:
+            out[key] = float(m.group(1))
+    return out
+
+
+def check_same_networks(cfg: TrainConfig, gen_cfg: GeneratorConfig, source: Path) -> None:
+    """Refuse to seed a preset whose networks differ from the folder's (the weights would not fit)."""
+    ae_cfg, dit_cfg = model_configs(cfg.preset)
+    if gen_cfg.autoencoder.to_dict() != ae_cfg.to_dict() or gen_cfg.dit.to_dict() != dit_cfg.to_dict():
+        raise InputError(f"{source} holds networks of another size than preset {cfg.preset!r} builds; "
+                         f"pick the preset it was trained with (its recipe: {gen_cfg.recipe or 'not recorded'})")
+
+
+def seed_run(cfg: TrainConfig, source: Path) -> bool:
+    """Write ``cfg.out``'s stage folders from the generator folder ``source``; False when the run
+    folder already had state (then nothing is touched and training resumes from it)."""
+    if any((cfg.out / stage / "state.json").is_file() for stage in ("autoencoder", "dit")):
+        print(f"{cfg.out} already holds a run; resuming it (--init-from {source} ignored)", flush=True)
+        return False
+    gen_cfg, ae, dit = load_generator(source)
+    check_same_networks(cfg, gen_cfg, source)
+    fig = recipe_figures(gen_cfg.recipe)
+    ae_step = int(fig.get("ae_steps", cfg.ae_steps))
+    origin = {"init_from": str(source), "init_recipe": gen_cfg.recipe}
+
+    ae_state = StageState(step=ae_step, elapsed_s=3600 * fig.get("ae_hours", 0.0),
+                          extra=origin | {"warmup_from": ae_step} | ({"psnr_db": fig["psnr_db"]} if "psnr_db" in fig else {}))
+    save_stage(cfg.out / "autoencoder", ae, EMA(ae, cfg.ema_decay), torch.optim.AdamW(ae.parameters(), lr=cfg.ae_lr),
+               ae_state, config_json(cfg) | {"model": gen_cfg.autoencoder.to_dict()})
+
+    dit_step = int(fig.get("dit_steps", 0))
+    dit_state = StageState(step=dit_step, elapsed_s=3600 * fig.get("dit_hours", 0.0),
+                           last_loss=fig.get("flow_loss", float("nan")),
+                           extra=origin | {"warmup_from": dit_step, "ae_step": ae_step,
+                                           "latent_mean": list(gen_cfg.latent_mean), "latent_std": list(gen_cfg.latent_std)})
+    opt = torch.optim.AdamW(dit.parameters(), lr=cfg.dit_lr, weight_decay=0.0, betas=(0.9, 0.99))
+    save_stage(cfg.out / "dit", dit, EMA(dit, cfg.ema_decay), opt, dit_state,
+               config_json(cfg) | {"model": gen_cfg.dit.to_dict()})
+    print(f"seeded {cfg.out} from {source}: autoencoder step {ae_step}, DiT step {dit_step}", flush=True)
+    return True
