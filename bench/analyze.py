@@ -47,7 +47,7 @@ def reelgraph_boundaries(path: Path) -> tuple[list[int], float, int]:
     det = ShotDetector(DetectorConfig().at_half_rate() if skip else DetectorConfig())
     index: list[int] = []  # film frame number of each decoded frame
     for sample in iter_frames(path, info, skip_nonref=skip):
-        det.push(sample.luma, sample.chroma)
+        det.push(sample.luma, sample.chroma, sample.index - index[-1] if index else 1)
         index.append(sample.index)
     bounds = det.finish()
     return [index[min(b.frame, len(index) - 1)] for b in bounds], time.perf_counter() - t0, index[-1] + 1

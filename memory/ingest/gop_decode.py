@@ -7,10 +7,12 @@ releases the GIL while FFmpeg decodes). A GOP starts at a keyframe and, in a clo
 nothing in it refers to an earlier GOP, so GOPs can be decoded independently.
 
 Each worker thread opens the file itself and demuxes every packet (cheap: no decoding), but feeds its
-decoder only the GOPs dealt to it (GOP ``g`` to worker ``g % workers``), draining and resetting the
-decoder at each GOP's end. Worker output goes through small bounded queues and is read back GOP by
-GOP in film order, so a caller sees frames in the order a plain decoder gives them and memory stays
-bounded whatever the film's length. Frames of an open GOP that display before its keyframe (leading
+decoder only the GOPs it claims, draining and resetting the decoder at each GOP's end. GOPs are
+claimed in film order by whichever worker reaches them first with nothing else to do (``_Dealer``):
+GOP lengths vary with the cutting (x264 puts a keyframe at every cut), and dealing them round-robin
+left one core idle for a fifth of a 720p film. Worker output goes through small bounded queues and is
+read back GOP by GOP in film order, so a caller sees frames in the order a plain decoder gives them and
+memory stays bounded whatever the film's length. Frames of an open GOP that display before its keyframe (leading
 pictures, which refer to the previous GOP) are dropped rather than shown half-decoded.
 
 Workers turn each decoded frame into the caller's small result (``make_reducer``) before queueing
@@ -40,22 +42,58 @@ class _GopEnd:
 
 
 @dataclass(frozen=True)
-class _Done:
-    gops: int  # how many GOPs the film has
-
-
-@dataclass(frozen=True)
 class _Failed:
     error: BaseException
 
 
-class _Worker(Generic[T], threading.Thread):
-    """Decodes every ``workers``-th GOP of the film, starting with GOP ``rank``."""
+class _Dealer:
+    """Which worker decodes which GOP. A worker passing keyframe ``g`` claims GOP ``g`` unless another
+    worker already has; workers pass keyframes in film order, so claims come in film order too."""
 
-    def __init__(self, path: Path, rank: int, workers: int, decoder_options: dict[str, str], skip_frame: str | None,
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._owner: list[int] = []
+        self._total: int | None = None
+        self._error: BaseException | None = None
+
+    def claim(self, gop: int, rank: int) -> bool:
+        with self._cond:
+            if gop != len(self._owner):
+                return False
+            self._owner.append(rank)
+            self._cond.notify_all()
+            return True
+
+    def end(self, gops: int) -> None:
+        """A worker reached the end of the film, which has ``gops`` GOPs."""
+        with self._cond:
+            self._total = gops
+            self._cond.notify_all()
+
+    def fail(self, error: BaseException) -> None:
+        with self._cond:
+            self._error = self._error or error
+            self._cond.notify_all()
+
+    def owner(self, gop: int) -> int | None:
+        """The worker decoding ``gop`` (waiting until one claims it); None past the film's end."""
+        with self._cond:
+            while gop >= len(self._owner) and self._total is None and self._error is None:
+                self._cond.wait(_POLL_S)
+            if gop < len(self._owner):
+                return self._owner[gop]
+            if self._error is not None:
+                raise self._error
+            return None
+
+
+class _Worker(Generic[T], threading.Thread):
+    """Decodes the GOPs it claims from the dealer."""
+
+    def __init__(self, path: Path, rank: int, dealer: _Dealer, decoder_options: dict[str, str], skip_frame: str | None,
                  make_reducer: Callable[[], Callable[[av.VideoFrame], T]], stop: threading.Event):
         super().__init__(daemon=True, name=f"gop-decoder-{rank}")
-        self.path, self.rank, self.workers = path, rank, workers
+        self.path, self.rank, self.dealer = path, rank, dealer
         self.decoder_options, self.skip_frame = decoder_options, skip_frame
         self.make_reducer, self.stop = make_reducer, stop
         self.out: queue.Queue = queue.Queue(maxsize=QUEUE_ITEMS)
@@ -74,6 +112,7 @@ class _Worker(Generic[T], threading.Thread):
         try:
             self._decode()
         except BaseException as exc:  # handed to the reader, which raises it in its own thread
+            self.dealer.fail(exc)
             self.put(_Failed(exc))
 
     def _decode(self) -> None:
@@ -112,14 +151,14 @@ class _Worker(Generic[T], threading.Thread):
                     if mine and not finish_gop():
                         return
                     gop += 1
-                    mine = gop % self.workers == self.rank
+                    mine = self.dealer.claim(gop, self.rank)
                     if mine:
                         key_pts, reduce = packet.pts, self.make_reducer()
                 if mine and not emit(codec.decode(packet)):
                     return
             if mine and not finish_gop():
                 return
-            self.put(_Done(gop + 1))
+            self.dealer.end(gop + 1)
 
 
 def decode_gops(
@@ -138,17 +177,16 @@ def decode_gops(
     Raises whatever a worker raised (``av.FFmpegError`` for a corrupt file), in the caller's thread.
     """
     stop = threading.Event()
-    pool = [_Worker(Path(path), r, workers, decoder_options or {}, skip_frame, make_reducer, stop) for r in range(workers)]
+    dealer = _Dealer()
+    pool = [_Worker(Path(path), r, dealer, decoder_options or {}, skip_frame, make_reducer, stop) for r in range(workers)]
     for w in pool:
         w.start()
     try:
         gop = 0
-        while True:
-            item = pool[gop % workers].out.get()
+        while (rank := dealer.owner(gop)) is not None:
+            item = pool[rank].out.get()
             if isinstance(item, _Failed):
                 raise item.error
-            if isinstance(item, _Done):
-                return
             if isinstance(item, _GopEnd):
                 gop += 1
                 continue

@@ -61,6 +61,9 @@ class DetectorConfig:
     """Boundaries closer than this are merged (a fade out and fade in, a double-detected cut)."""
     block: int = 5
     """Block size (pixels of the half-size image) over which the blend weight is fitted."""
+    gap_power: float = 0.5
+    """How a frame difference from motion grows with the frames between two decoded samples
+    (``gap ** gap_power``); it matters only when the decoder skips frames (see ``push``)."""
 
     def at_half_rate(self) -> "DetectorConfig":
         """The same detector for a stream that holds about every other frame (the decoder skipped
@@ -113,6 +116,7 @@ class ShotDetector:
         self._raw: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=2 * self._hw_max + 1)  # (luma, chroma)
         self._prev: np.ndarray | None = None
         self.diffs: list[float] = []  # diffs[i]: change from frame i-1 to i (0 for frame 0)
+        self._scale: list[float] = []  # _scale[i]: gap ** gap_power between frames i-1 and i
         self._blendlike: list[bool] = []  # frame i is mid-transition at some scale
         self._blend_change: list[float] = []
         self._blend_hist: list[float] = []  # histogram change across the blend window
@@ -126,11 +130,15 @@ class ShotDetector:
 
     # -- feeding ----------------------------------------------------------------------------------
 
-    def push(self, luma: np.ndarray, chroma: np.ndarray) -> None:
-        """Add the next frame: ``luma`` (h, w) uint8 and ``chroma`` (2, h/2, w/2) uint8."""
+    def push(self, luma: np.ndarray, chroma: np.ndarray, gap: int = 1) -> None:
+        """Add the next frame: ``luma`` (h, w) uint8 and ``chroma`` (2, h/2, w/2) uint8, ``gap`` film
+        frames after the previous one (more than 1 where the decoder skipped frames). The cut test
+        compares each change with what motion alone would give over that many frames, so a cut
+        between adjacent frames still stands out among changes measured over wider gaps."""
         y = luma.astype(np.float32)
         c = chroma.astype(np.float32)
         feat = (y, c)
+        self._scale.append(max(1, gap) ** self.config.gap_power)
         if self._prev is None:
             self.diffs.append(0.0)
         else:
@@ -250,16 +258,17 @@ class ShotDetector:
 
     def _check_cuts(self, final: bool) -> None:
         cfg = self.config
-        d = self.diffs
+        d, g = self.diffs, self._scale
         n = len(d)
         last = n if final else n - cfg.window
         for i in range(max(1, self._cut_checked), max(1, last)):
             di = d[i]
             if di < cfg.cut_min_diff:
                 continue
-            nb = max(d[i - 1] if i > 1 else 0.0, d[i + 1] if i + 1 < n else 0.0)
-            around = d[max(1, i - cfg.window) : i - 1] + d[i + 2 : i + cfg.window + 1]
-            local = sum(around) / len(around) if around else 0.0
+            # neighbours' changes as rates per (gap-scaled) frame, brought to this pair's gap
+            nb = g[i] * max(d[i - 1] / g[i - 1] if i > 1 else 0.0, d[i + 1] / g[i + 1] if i + 1 < n else 0.0)
+            around = [d[k] / g[k] for k in (*range(max(1, i - cfg.window), i - 1), *range(i + 2, min(n, i + cfg.window + 1)))]
+            local = g[i] * sum(around) / len(around) if around else 0.0
             if di >= cfg.cut_neighbour_ratio * nb and di >= cfg.cut_window_ratio * local:
                 self._candidates.append(Boundary(i, "cut", i, i, di))
         self._cut_checked = max(self._cut_checked, last)
