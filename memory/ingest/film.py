@@ -133,10 +133,8 @@ def analyze_film(path: Path, keyframe_root: Path, config: FilmConfig | None = No
             last_time, last_index = sample.time_s, sample.index
 
     thumb_every = max(1, round(fps / cfg.thumbs_per_second))
-    pushed = -1  # film frame number of the last frame the detector got
     for sample in iter_frames(path, info, cfg.analysis_width, thumb_every=thumb_every, skip_nonref=skip):
-        detector.push(sample.luma, sample.chroma, sample.index - pushed if pushed >= 0 else 1)
-        pushed = sample.index
+        detector.push(sample.luma, sample.chroma, sample.index)
         queue.append(sample)
         release(detector.decided)
     detector.finish()

@@ -117,6 +117,7 @@ class ShotDetector:
         self._prev: np.ndarray | None = None
         self.diffs: list[float] = []  # diffs[i]: change from frame i-1 to i (0 for frame 0)
         self._scale: list[float] = []  # _scale[i]: gap ** gap_power between frames i-1 and i
+        self._last_index: int | None = None  # film frame number of the last frame pushed with one
         self._blendlike: list[bool] = []  # frame i is mid-transition at some scale
         self._blend_change: list[float] = []
         self._blend_hist: list[float] = []  # histogram change across the blend window
@@ -130,15 +131,17 @@ class ShotDetector:
 
     # -- feeding ----------------------------------------------------------------------------------
 
-    def push(self, luma: np.ndarray, chroma: np.ndarray, gap: int = 1) -> None:
-        """Add the next frame: ``luma`` (h, w) uint8 and ``chroma`` (2, h/2, w/2) uint8, ``gap`` film
-        frames after the previous one (more than 1 where the decoder skipped frames). The cut test
-        compares each change with what motion alone would give over that many frames, so a cut
-        between adjacent frames still stands out among changes measured over wider gaps."""
+    def push(self, luma: np.ndarray, chroma: np.ndarray, index: int | None = None) -> None:
+        """Add the next frame: ``luma`` (h, w) uint8 and ``chroma`` (2, h/2, w/2) uint8, and its film
+        frame number ``index`` when the decoder may skip frames (None: the frame after the last). The
+        cut test compares each change with what motion alone would give over the frames between two
+        samples, so a cut between adjacent frames still stands out among changes over wider gaps."""
         y = luma.astype(np.float32)
         c = chroma.astype(np.float32)
         feat = (y, c)
-        self._scale.append(max(1, gap) ** self.config.gap_power)
+        gap = 1 if index is None or self._last_index is None else max(1, index - self._last_index)
+        self._last_index = index
+        self._scale.append(gap ** self.config.gap_power)
         if self._prev is None:
             self.diffs.append(0.0)
         else:

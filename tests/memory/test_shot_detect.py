@@ -102,7 +102,7 @@ def test_detection_on_skipped_frames_finds_every_transition(bframe_film) -> None
     det = ShotDetector(DetectorConfig().at_half_rate())
     index = []
     for sample in iter_frames(path, probe(path), skip_nonref=True):
-        det.push(sample.luma, sample.chroma, sample.index - index[-1] if index else 1)
+        det.push(sample.luma, sample.chroma, sample.index)
         index.append(sample.index)
     found = det.finish()
     spans = [TruthSpan(kind=t.kind, start=t.start, end=t.end) for t in bframe_film.transitions]
@@ -124,8 +124,8 @@ def test_only_large_timed_films_skip_frames(bikes: Path) -> None:
 def test_cut_test_weighs_changes_by_the_frames_between_samples(bikes: Path) -> None:
     """Decoding only I- and P-frames leaves 1 to 4 film frames between samples. Fast motion over 4
     frames then changes a picture as much as bikes.mp4's cut at frame 76 does between the adjacent
-    decoded frames 75 and 76: told the gaps, the detector still finds all five cuts; without them it loses
-    that one. With no gaps (every frame decoded) nothing changes."""
+    decoded frames 75 and 76: told the frame numbers, the detector still finds all five cuts; without
+    them it loses that one. With no gaps (every frame decoded) nothing changes."""
     from memory.ingest.gop_decode import decode_gops
 
     def reducer():
@@ -145,7 +145,7 @@ def test_cut_test_weighs_changes_by_the_frames_between_samples(bikes: Path) -> N
     def cuts(with_gaps: bool) -> list[int]:
         det = ShotDetector()
         for k, (_, luma, chroma) in enumerate(frames):
-            det.push(luma, chroma, index[k] - index[k - 1] if with_gaps and k else 1)
+            det.push(luma, chroma, index[k] if with_gaps else None)
         return [index[b.frame] for b in det.finish()]
 
     assert cuts(with_gaps=True) == BIKES_CUTS
