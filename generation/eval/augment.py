@@ -17,6 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from generation.eval.clip_input import Clip, FrameSample
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -42,15 +44,18 @@ class AugmentConfig:
     """Probability that a clip skips the tensor corruptions (crisp clips stay in distribution)."""
 
 
-def random_crop(frames: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
-    """(T, H, W, 3) -> the same frames cropped to a random sub-rectangle (same box for all frames)."""
-    t, h, w, _ = frames.shape
+def random_crop(frames: Clip, cfg: AugmentConfig, rng: np.random.Generator) -> Clip:
+    """(T, H, W, 3) frames, or sampled ones -> the same cropped to a random sub-rectangle (same box
+    for all frames)."""
     if cfg.crop_min >= 1.0:
         return frames
+    t, h, w, _ = (frames.frames if isinstance(frames, FrameSample) else frames).shape
     ch = max(2, int(round(h * rng.uniform(cfg.crop_min, 1.0))))
     cw = max(2, int(round(w * rng.uniform(cfg.crop_min, 1.0))))
     y0 = int(rng.integers(0, h - ch + 1))
     x0 = int(rng.integers(0, w - cw + 1))
+    if isinstance(frames, FrameSample):
+        return frames.cropped(y0, y0 + ch, x0, x0 + cw)
     return frames[:, y0 : y0 + ch, x0 : x0 + cw]
 
 
@@ -62,11 +67,12 @@ def _gaussian_kernel(sigma: float) -> torch.Tensor:
 
 
 def corrupt(clip: torch.Tensor, cfg: AugmentConfig, rng: np.random.Generator) -> torch.Tensor:
-    """clip: (3, T, S, S) float in [-1, 1] (letterboxed) -> corrupted copy, same shape, clamped."""
+    """clip: (3k, T, S, S) float in [-1, 1] (letterboxed; k RGB frames per step, e.g. a sample and the
+    film frame before it) -> corrupted copy, same shape, clamped. Every frame gets the same draws."""
     if rng.random() < cfg.p_clean:
         return clip
     c, t, s, _ = clip.shape
-    x = clip.transpose(0, 1)  # (T, 3, S, S)
+    x = clip.reshape(c // 3, 3, t, s, s).transpose(1, 2).reshape(c // 3 * t, 3, s, s)  # (kT, 3, S, S)
     factor = rng.uniform(1.0, cfg.soften_max)
     if factor > 1.05:
         small = max(8, int(round(s / factor)))
@@ -91,4 +97,5 @@ def corrupt(clip: torch.Tensor, cfg: AugmentConfig, rng: np.random.Generator) ->
     if std > 0.005:
         gen = torch.Generator().manual_seed(int(rng.integers(0, 2**62)))
         x = x + torch.randn(x.shape, generator=gen) * std
-    return x.clamp_(-1.0, 1.0).transpose(0, 1).contiguous()
+    x = x.clamp_(-1.0, 1.0).reshape(c // 3, t, 3, s, s).transpose(1, 2).reshape(c, t, s, s)
+    return x.contiguous()

@@ -2,13 +2,19 @@
 
 Whatever its length, fps or aspect, a clip is read as ``num_frames`` frames spaced evenly from its
 first to its last frame (so the evaluator always sees the whole clip; a 1-s and a 10-s clip give the
-same number of frames), each frame resized with antialiasing to fit inside a ``size x size`` square
+same number of frames). An evaluator that reads motion from neighbouring film frames
+(``film_diff``) also gets, with each sampled frame, the film frame just before it: samples of an 8-s
+clip lie 0.7 s apart, far enough for a pan to move fine texture by more than its own period, so
+their differences alias, while one film frame apart everything moves a pixel or two. Each frame is
+resized with antialiasing to fit inside a ``size x size`` square
 with its aspect kept, centred, with mid-grey bars (value 0 after scaling to [-1, 1]). 16:9 at size 64
 is 64x36 content, 9:16 is 36x64, 1:1 fills the square. Training uses this very function, so the
 evaluator has seen every aspect it will be asked about.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -22,6 +28,49 @@ def frame_indices(total: int, num_frames: int) -> np.ndarray:
     if total < 1:
         raise InputError("the clip has no frames")
     return np.linspace(0, total - 1, num_frames).round().astype(np.int64)
+
+
+@dataclass(frozen=True)
+class FrameSample:
+    """Some frames of a longer clip with their frame numbers: what the world renders when only the
+    frames an evaluator reads are wanted (an 8-s clip then costs as little as a 1-s one)."""
+
+    frames: np.ndarray
+    """uint8 (N, H, W, 3)."""
+    index: tuple[int, ...]
+    """Frame number in the whole clip of each of ``frames``, ascending."""
+    total: int
+    """Frames in the whole clip."""
+
+    def at(self, wanted: np.ndarray) -> np.ndarray:
+        """The frames with these frame numbers; InputError when one was not sampled."""
+        where = {i: k for k, i in enumerate(self.index)}
+        missing = [int(i) for i in wanted if int(i) not in where]
+        if missing:
+            raise InputError(f"frames {missing[:5]} of a {self.total}-frame clip were not sampled")
+        return self.frames[[where[int(i)] for i in wanted]]
+
+    def cropped(self, y0: int, y1: int, x0: int, x1: int) -> "FrameSample":
+        return replace(self, frames=self.frames[:, y0:y1, x0:x1])
+
+
+Clip = np.ndarray | FrameSample
+"""A whole clip (T, H, W, 3) uint8, or the frames of one an evaluator reads."""
+
+
+def reading_indices(total: int, num_frames: int, film_diff: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Frame numbers an evaluator reads from a ``total``-frame clip: the evenly spaced samples and,
+    with ``film_diff``, the frame before each (the first frame is its own, so its difference is 0,
+    as the first sample's difference to a previous sample is)."""
+    picked = frame_indices(total, num_frames)
+    return picked, (np.maximum(picked - 1, 0) if film_diff else None)
+
+
+def frames_needed(total: int, num_frames: int, film_diff: bool) -> tuple[int, ...]:
+    """Every frame number ``reading_indices`` names, ascending and once each."""
+    picked, before = reading_indices(total, num_frames, film_diff)
+    both = picked if before is None else np.concatenate([picked, before])
+    return tuple(int(i) for i in np.unique(both))
 
 
 def fit_size(height: int, width: int, size: int) -> tuple[int, int]:
@@ -40,8 +89,10 @@ def letterbox(frames: torch.Tensor, size: int) -> torch.Tensor:
     return F.pad(frames, (left, size - fw - left, top, size - fh - top), value=0.0)
 
 
-def check_clip(frames: np.ndarray) -> None:
+def check_clip(frames: Clip) -> None:
     """Reject what is not a (T, H, W, 3) uint8 clip, with a message saying what was given."""
+    if isinstance(frames, FrameSample):
+        frames = frames.frames
     if not isinstance(frames, np.ndarray) or frames.ndim != 4 or frames.shape[-1] != 3:
         shape = getattr(frames, "shape", None)
         raise InputError(f"expected a clip of shape (T, H, W, 3), got {shape}")
@@ -56,9 +107,13 @@ def to_unit(frames: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
 
 
-def prepare_clip(frames: np.ndarray, num_frames: int, size: int) -> torch.Tensor:
-    """(T, H, W, 3) uint8, any T/H/W -> (3, num_frames, size, size) float32 in [-1, 1]."""
-    check_clip(frames)
-    picked = frames[frame_indices(frames.shape[0], num_frames)]
-    x = letterbox(to_unit(picked), size)  # (num_frames, 3, size, size)
-    return x.transpose(0, 1).contiguous()
+def prepare_clip(clip: Clip, num_frames: int, size: int, film_diff: bool = False) -> torch.Tensor:
+    """A clip (any T/H/W, whole or sampled) -> (3, num_frames, size, size) float32 in [-1, 1], or with
+    ``film_diff`` (6, num_frames, size, size): the samples, then the film frame before each."""
+    check_clip(clip)
+    total = clip.total if isinstance(clip, FrameSample) else clip.shape[0]
+    picked, before = reading_indices(total, num_frames, film_diff)
+    wanted = picked if before is None else np.concatenate([picked, before])
+    frames = clip.at(wanted) if isinstance(clip, FrameSample) else clip[wanted]
+    x = letterbox(to_unit(frames), size)  # (n or 2n, 3, size, size)
+    return x.reshape(-1, num_frames, 3, size, size).permute(0, 2, 1, 3, 4).reshape(-1, num_frames, size, size).contiguous()

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generation.eval.clip_input import frame_indices
+from generation.eval.clip_input import FrameSample, frames_needed
+from generation.eval.evaluator import EvaluatorConfig
 from generation.world.spec import SceneSpec
 
 TRAIN_STREAM = 1
@@ -36,13 +37,9 @@ class ClipDraw:
     """Length of the full clip at ``fps``."""
     fps: float
     seed: int
-    picked: tuple[int, ...]
-    """The frame indices ``clip_input.frame_indices`` picks from the full clip."""
 
 
-def draw_clip(
-    stream: int, index: int, num_frames: int = 8, long_side: tuple[int, int] = (96, 160), max_duration_s: float = 8.0
-) -> ClipDraw:
+def draw_clip(stream: int, index: int, long_side: tuple[int, int] = (96, 160), max_duration_s: float = 8.0) -> ClipDraw:
     """The ``index``-th clip of ``stream``: a sampled spec, a random aspect and size, a frame rate of
     12, 24 or 30 fps and a duration between 1 and ``max_duration_s`` s (log-uniform)."""
     from generation.world.sample import sample_spec
@@ -55,19 +52,20 @@ def draw_clip(
     width, height = max(16, 2 * round(aw * scale / 2)), max(16, 2 * round(ah * scale / 2))
     fps = float((12, 24, 24, 30)[int(rng.integers(4))])
     duration = float(np.exp(rng.uniform(np.log(1.0), np.log(max(1.0, max_duration_s)))))
-    total = max(num_frames, round(duration * fps))
-    picked = tuple(int(i) for i in frame_indices(total, num_frames))
-    return ClipDraw(spec=spec, width=width, height=height, total_frames=total, fps=fps,
-                    seed=int(rng.integers(2**31)), picked=picked)
+    total = max(12, round(duration * fps))  # 1 s at 12 fps is the shortest
+    return ClipDraw(spec=spec, width=width, height=height, total_frames=total, fps=fps, seed=int(rng.integers(2**31)))
 
 
-def render_draw(draw: ClipDraw) -> np.ndarray:
-    """Only the frames the evaluator would pick from the full clip: uint8 (num_frames, H, W, 3).
-    Rendering just those (the world draws any instant directly) makes a 8-s clip as cheap as a 1-s one."""
+def render_draw(draw: ClipDraw, reader: EvaluatorConfig | None = None) -> FrameSample:
+    """Only the frames of the whole clip that an evaluator of config ``reader`` (default: the
+    default config) reads. Rendering just those (the world draws any instant directly) makes an 8-s
+    clip as cheap as a 1-s one, and the evaluator reads them exactly as it would the whole clip."""
     from generation.world.render import Scene
 
+    reader = reader or EvaluatorConfig()
+    wanted = frames_needed(draw.total_frames, reader.num_frames, reader.film_diff)
     scene = Scene(draw.spec, width=draw.width, height=draw.height, num_frames=draw.total_frames, fps=draw.fps, seed=draw.seed)
-    return np.stack([scene.frame(i) for i in draw.picked])
+    return FrameSample(frames=np.stack([scene.frame(i) for i in wanted]), index=wanted, total=draw.total_frames)
 
 
 def spec_labels(spec: SceneSpec, heads: dict[str, list[str]]) -> dict[str, int]:

@@ -7,8 +7,10 @@ pixel-exact renderer artefacts: it is trained on augmented renders (see ``train_
 reads clips through a fixed, documented resampling (``clip_input.py``).
 
 Layout, in the order data flows (DiT/nanoGPT habit): config -> building blocks -> network ->
-checkpoint save/load. Input is ``(B, 3, T, S, S)`` float in [-1, 1] (letterboxed, grey padding = 0);
-the first layer also sees the frame-to-frame differences, which makes motion cheap to learn.
+checkpoint save/load. Input is ``(B, 3, T, S, S)`` float in [-1, 1] (letterboxed, grey padding = 0),
+or ``(B, 6, T, S, S)`` with the film frame before each sample (``film_diff``); the first layer also
+sees the differences to the previous sample and to the previous film frame, which makes motion cheap
+to learn.
 """
 
 from __future__ import annotations
@@ -61,6 +63,14 @@ class EvaluatorConfig:
     time): a bird or a ball covers one or two of the 24x24 stem cells, which a 3x3 average all but
     erases (fly_across read as still 15 times in 16, 2026-12-01), while a maximum keeps it. Its
     projection starts at zero, so weights trained without it load and score unchanged."""
+    film_diff: bool = True
+    """Also read, with every sample, its difference to the film frame just before it. Samples of a
+    long clip lie up to 0.7 s apart: a pan moves fine texture (trees, windows) further than its own
+    spacing in that time, so sample-to-sample differences alias (pan_right read as pan_left 13 times
+    in 400 clips, 2026-12-01), and a slow approach changes little between two samples. One film frame
+    apart, everything moves a pixel or two, the regime in which a difference says which way (the
+    RGB-difference stream of temporal segment networks). Its stem weights start at zero, so weights
+    trained without it load and score unchanged."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
 
@@ -76,11 +86,18 @@ class EvaluatorConfig:
         raw.setdefault("stem_kernel", 5)
         raw.setdefault("stem_stride", 2)
         raw.setdefault("peak_branch", False)  # checkpoints from before 2026-12-01 have none
+        raw.setdefault("film_diff", False)  # nor from before session 5 (2026-12-01, evening)
         return cls(**raw)
 
-    def without_peak(self) -> "EvaluatorConfig":
-        """This config minus the peak branch: what a checkpoint without it must match to start it."""
-        return replace(self, peak_branch=False)
+    @property
+    def input_channels(self) -> int:
+        """Channels of the clip tensor the network reads: RGB, plus the previous film frames' RGB."""
+        return 6 if self.film_diff else 3
+
+    def core(self) -> "EvaluatorConfig":
+        """This config minus the parts that start at zero (peak branch, film differences): two
+        configs with the same core can start one from the other's weights."""
+        return replace(self, peak_branch=False, film_diff=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -125,10 +142,11 @@ class Evaluator(nn.Module):
         super().__init__()
         self.config = config
         w = config.widths
-        # stem sees RGB and the RGB difference to the previous frame: 6 channels
+        # stem sees RGB, the RGB difference to the previous sample and (film_diff) to the previous
+        # film frame: 6 or 9 channels
         k, st = config.stem_kernel, config.stem_stride
         self.stem = nn.Sequential(
-            nn.Conv2d(6, w[0], k, stride=st, padding=(k - st + 1) // 2, bias=False), nn.BatchNorm2d(w[0]), nn.ReLU()
+            nn.Conv2d(9 if config.film_diff else 6, w[0], k, stride=st, padding=(k - st + 1) // 2, bias=False), nn.BatchNorm2d(w[0]), nn.ReLU()
         )
         self.blocks = nn.ModuleList(SpaceTimeBlock(a, b) for a, b in zip(w[:-1], w[1:]))
         # after the stages: (B, C, T, 3, 3) at 96 px, pooled to 3x3 (top/middle/bottom keeps the
@@ -161,14 +179,39 @@ class Evaluator(nn.Module):
         if self.peak is not None:  # starts as the network without it
             nn.init.zeros_(self.peak.weight)
             nn.init.zeros_(self.peak.bias)
+        if self.config.film_diff:  # likewise: the film-difference channels start unread
+            nn.init.zeros_(self.stem[0].weight[:, 6:])
+
+    def load_start(self, start: "Evaluator") -> None:
+        """Take ``start``'s weights (same ``core`` config) and leave what it lacks (peak branch,
+        film-difference stem channels) at its zero init, so this network scores as ``start`` does
+        until training moves it."""
+        if start.config.core() != self.config.core() or (start.config.peak_branch and not self.config.peak_branch) or (
+                start.config.film_diff and not self.config.film_diff):
+            raise InputError(f"cannot start an evaluator of config {self.config} from one of config {start.config}")
+        theirs = start.state_dict()
+        stem = theirs["stem.0.weight"]
+        if stem.shape[1] < self.stem[0].weight.shape[1]:
+            wide = torch.zeros_like(self.stem[0].weight)
+            wide[:, : stem.shape[1]] = stem
+            theirs["stem.0.weight"] = wide
+        missing = self.load_state_dict(theirs, strict=False).missing_keys
+        if any(not k.startswith("peak.") for k in missing):
+            raise InputError(f"the starting evaluator lacks weights this one needs: {missing}")
 
     def features(self, clips: torch.Tensor) -> torch.Tensor:
-        """clips: (B, 3, T, S, S) in [-1, 1] -> penultimate features (B, feature_dim), float32.
-        Works for any T >= 1 (a single frame gives a per-frame appearance feature)."""
+        """clips: (B, 3, T, S, S) in [-1, 1], or (B, 6, T, S, S) with the previous film frames ->
+        penultimate features (B, feature_dim), float32. Works for any T >= 1 (a single frame gives a
+        per-frame appearance feature); without previous film frames their differences read as 0."""
         b, c, t, h, w = clips.shape
-        diff = torch.cat([torch.zeros_like(clips[:, :, :1]), clips[:, :, 1:] - clips[:, :, :-1]], dim=2)
-        x = torch.cat([clips, diff], dim=1)  # (B, 6, T, S, S)
-        x = x.transpose(1, 2).reshape(b * t, 6, h, w)  # (B*T, 6, S, S)
+        if c not in (3, 6):
+            raise InputError(f"the evaluator reads (B, 3 or 6, T, S, S) clips, got {tuple(clips.shape)}")
+        rgb = clips[:, :3]
+        parts = [rgb, torch.cat([torch.zeros_like(rgb[:, :, :1]), rgb[:, :, 1:] - rgb[:, :, :-1]], dim=2)]
+        if self.config.film_diff:
+            parts.append(rgb - clips[:, 3:] if c == 6 else torch.zeros_like(rgb))
+        x = torch.cat(parts, dim=1)  # (B, 6 or 9, T, S, S)
+        x = x.transpose(1, 2).reshape(b * t, x.shape[1], h, w)  # (B*T, 6 or 9, S, S)
         x = self.stem(x)  # (B*T, w0, S/stride, S/stride)
         for block in self.blocks:
             x = block(x, t)  # ... -> (B*T, C, S/(stride*8), S/(stride*8))

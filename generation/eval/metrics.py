@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from generation.eval.clip_input import check_clip, letterbox, prepare_clip, to_unit
+from generation.eval.clip_input import Clip, check_clip, letterbox, prepare_clip, to_unit
 from generation.eval.evaluator import Evaluator
 from generation.precision import choose_precision
 from generation.world.spec import SceneSpec
@@ -23,8 +23,8 @@ from reelgraph.errors import InputError
 
 
 @torch.no_grad()
-def predict(model: Evaluator, clips: Iterable[np.ndarray], batch: int = 32) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Run the evaluator over uint8 clips (each (T, H, W, 3), any shape).
+def predict(model: Evaluator, clips: Iterable[Clip], batch: int = 32) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Run the evaluator over uint8 clips (each (T, H, W, 3), any shape, or the sampled frames of one).
 
     Returns ({attribute: probabilities (N, n_classes)}, features (N, feature_dim))."""
     cfg = model.config
@@ -44,7 +44,7 @@ def predict(model: Evaluator, clips: Iterable[np.ndarray], batch: int = 32) -> t
 
     model.eval()
     for clip in clips:
-        pending.append(prepare_clip(clip, cfg.num_frames, cfg.size))
+        pending.append(prepare_clip(clip, cfg.num_frames, cfg.size, cfg.film_diff))
         if len(pending) == batch:
             flush()
     if pending:
@@ -69,7 +69,7 @@ class AttributeAccuracy:
     clips: int
 
 
-def attribute_accuracy(model: Evaluator, clips: Sequence[np.ndarray], specs: Sequence[SceneSpec]) -> AttributeAccuracy:
+def attribute_accuracy(model: Evaluator, clips: Sequence[Clip], specs: Sequence[SceneSpec]) -> AttributeAccuracy:
     """How often the evaluator reads back each scored attribute of the spec a clip was asked for."""
     if len(clips) != len(specs):
         raise InputError(f"{len(clips)} clips but {len(specs)} specs; give one spec per clip")

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from generation.eval.augment import AugmentConfig, corrupt, random_crop
-from generation.eval.clip_input import prepare_clip
+from generation.eval.clip_input import FrameSample, prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw, spec_labels
 from generation.eval.evaluator import SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator, save_evaluator
 from generation.precision import choose_precision
@@ -83,9 +83,10 @@ class TrainConfig:
 # ------------------------------------------------------------------------------------------------
 
 
-def make_example(frames: np.ndarray, model: EvaluatorConfig, aug: AugmentConfig, rng: np.random.Generator) -> torch.Tensor:
-    """Raw rendered frames (T, H, W, 3) -> one corrupted evaluator input (3, T', S, S)."""
-    return corrupt(prepare_clip(random_crop(frames, aug, rng), model.num_frames, model.size), aug, rng)
+def make_example(frames: FrameSample, model: EvaluatorConfig, aug: AugmentConfig, rng: np.random.Generator) -> torch.Tensor:
+    """Rendered frames of a clip -> one corrupted evaluator input (3 or 6, T, S, S)."""
+    x = prepare_clip(random_crop(frames, aug, rng), model.num_frames, model.size, model.film_diff)
+    return corrupt(x, aug, rng)
 
 
 class ClipStream(IterableDataset):
@@ -101,14 +102,14 @@ class ClipStream(IterableDataset):
         wid, nw = (info.id, info.num_workers) if info else (0, 1)
         cfg, heads = self.cfg, self.cfg.model.heads
         rng = np.random.default_rng([TRAIN_STREAM, 10**9 + self.start, wid])
-        ring: list[tuple[np.ndarray, list[int]]] = []
+        ring: list[tuple[FrameSample, list[int]]] = []
         index = self.start + wid
         while True:
             xs, ys = [], []
             for _ in range(cfg.fresh_per_batch):
-                draw = draw_clip(TRAIN_STREAM, index, cfg.model.num_frames, max_duration_s=cfg.max_duration_s)
+                draw = draw_clip(TRAIN_STREAM, index, max_duration_s=cfg.max_duration_s)
                 index += nw
-                frames = render_draw(draw)
+                frames = render_draw(draw, cfg.model)
                 labels = list(spec_labels(draw.spec, heads).values())
                 if len(ring) < cfg.ring:
                     ring.append((frames, labels))
@@ -131,14 +132,14 @@ def heldout_set(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
     cache = cfg.out_dir / "heldout.safetensors"
     if cache.is_file():
         saved = load_file(str(cache))
-        if saved["x"].shape[0] == cfg.heldout_clips and tuple(saved["x"].shape[2:]) == (
-            cfg.model.num_frames, cfg.model.size, cfg.model.size
+        if saved["x"].shape[0] == cfg.heldout_clips and tuple(saved["x"].shape[1:]) == (
+            cfg.model.input_channels, cfg.model.num_frames, cfg.model.size, cfg.model.size
         ):
             return saved["x"], saved["y"]
     xs, ys = [], []
     for i in range(cfg.heldout_clips):
-        draw = draw_clip(HELDOUT_STREAM, i, cfg.model.num_frames, max_duration_s=cfg.max_duration_s)
-        xs.append(prepare_clip(render_draw(draw), cfg.model.num_frames, cfg.model.size))
+        draw = draw_clip(HELDOUT_STREAM, i, max_duration_s=cfg.max_duration_s)
+        xs.append(prepare_clip(render_draw(draw, cfg.model), cfg.model.num_frames, cfg.model.size, cfg.model.film_diff))
         ys.append(list(spec_labels(draw.spec, cfg.model.heads).values()))
     x, y = torch.stack(xs), torch.tensor(ys, dtype=torch.int64)
     save_file({"x": x, "y": y}, str(cache))
@@ -229,13 +230,11 @@ def train(cfg: TrainConfig) -> dict:
         print(f"resumed at step {counters['step']}", flush=True)
     elif cfg.init_from is not None:
         start = load_evaluator(cfg.init_from)
-        if start.config.without_peak() != cfg.model.without_peak() or (start.config.peak_branch and not cfg.model.peak_branch):
+        if start.config.core() != cfg.model.core():
             raise InputError(f"--init {cfg.init_from} holds an evaluator of another shape ({start.config}); "
                              "train from scratch or pass matching --size/--frames")
-        # a start without the peak branch leaves the new branch at its zero init: same scores
-        missing = model.load_state_dict(start.state_dict(), strict=False).missing_keys
-        if any(not k.startswith("peak.") for k in missing):
-            raise InputError(f"--init {cfg.init_from} lacks weights the evaluator needs: {missing}")
+        # what the start lacks (peak branch, film-difference channels) stays at its zero init: same scores
+        model.load_start(start)
         print(f"starting from {cfg.init_from}", flush=True)
     hx, hy = heldout_set(cfg)
     loader = DataLoader(ClipStream(cfg, counters["clips"]), batch_size=None, num_workers=cfg.render_workers,

@@ -43,7 +43,7 @@ def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
             x, _ = next(data)  # (B, T, 3, H, W) in [-1, 1]
             x = x.to(d.device)
             for g in opt.param_groups:
-                g["lr"] = lr_at(state.step - state.extra.get("warmup_from", 0), cfg.ae_lr, cfg.warmup)
+                g["lr"] = lr_at(state.step - state.warmup_from, cfg.ae_lr, cfg.warmup)
             with prec.autocast():
                 y, z = net(x, noise)
             y = y.float()

@@ -109,7 +109,7 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
                      TextStates(s[None], torch.ones(1, s.shape[0], dtype=torch.bool)) for i, s in enumerate(states)]
             cond = pad_text(items).to(d.device)
             for g in opt.param_groups:
-                g["lr"] = lr_at(state.step - state.extra.get("warmup_from", 0), cfg.dit_lr, cfg.warmup)
+                g["lr"] = lr_at(state.step - state.warmup_from, cfg.dit_lr, cfg.warmup)
             with prec.autocast():
                 loss = flow_matching_loss(net, z0.to(d.device), cond.states, cond.mask, flow, rng)
             take_step(loss, model, opt, ema, state)

@@ -6,7 +6,7 @@ into the two stage folders ``train_autoencoder`` and ``train_dit`` resume from: 
 (as model and EMA), the latent statistics the DiT was trained with (changing them would shift every
 latent under its feet), and step counts and wall time read back from the recipe, so the next export's
 recipe adds up the whole history. The optimiser starts fresh, hence a new warm-up counted from the
-seeded step (``StageState.extra["warmup_from"]``).
+seeded step (``StageState.warmup_from``).
 
 A run folder that already holds stage state is left alone: the same command then simply resumes.
 """
@@ -62,15 +62,15 @@ def seed_run(cfg: TrainConfig, source: Path) -> bool:
     ae_step = int(fig.get("ae_steps", cfg.ae_steps))
     origin = {"init_from": str(source), "init_recipe": gen_cfg.recipe}
 
-    ae_state = StageState(step=ae_step, elapsed_s=3600 * fig.get("ae_hours", 0.0),
-                          extra=origin | {"warmup_from": ae_step} | ({"psnr_db": fig["psnr_db"]} if "psnr_db" in fig else {}))
+    ae_state = StageState(step=ae_step, elapsed_s=3600 * fig.get("ae_hours", 0.0), warmup_from=ae_step,
+                          extra=origin | ({"psnr_db": fig["psnr_db"]} if "psnr_db" in fig else {}))
     save_stage(cfg.out / "autoencoder", ae, EMA(ae, cfg.ema_decay), torch.optim.AdamW(ae.parameters(), lr=cfg.ae_lr),
                ae_state, config_json(cfg) | {"model": gen_cfg.autoencoder.to_dict()})
 
     dit_step = int(fig.get("dit_steps", 0))
     dit_state = StageState(step=dit_step, elapsed_s=3600 * fig.get("dit_hours", 0.0),
-                           last_loss=fig.get("flow_loss", float("nan")),
-                           extra=origin | {"warmup_from": dit_step, "ae_step": ae_step,
+                           last_loss=fig.get("flow_loss", float("nan")), warmup_from=dit_step,
+                           extra=origin | {"ae_step": ae_step,
                                            "latent_mean": list(gen_cfg.latent_mean), "latent_std": list(gen_cfg.latent_std)})
     opt = torch.optim.AdamW(dit.parameters(), lr=cfg.dit_lr, weight_decay=0.0, betas=(0.9, 0.99))
     save_stage(cfg.out / "dit", dit, EMA(dit, cfg.ema_decay), opt, dit_state,

@@ -68,6 +68,9 @@ class StageState:
     clips_seen: int = 0
     last_loss: float = float("nan")
     best_metric: float = float("nan")
+    warmup_from: int = 0
+    """Step the learning-rate warm-up counts from: 0 for a run from scratch, the seeded step for a run
+    started from a shipped checkpoint (a fresh optimiser must warm up again, see ``seed_run``)."""
     extra: dict = field(default_factory=dict)
 
 
@@ -103,4 +106,7 @@ def resume_stage(folder: Path, model: torch.nn.Module, ema: EMA, opt: torch.opti
     model.load_state_dict(load_state(folder / "model.safetensors"))
     ema.model.load_state_dict(load_state(folder / "ema.safetensors"))
     load_optimizer(opt, dict(load_state(folder / "optimizer.safetensors")), payload["optimizer"])
-    return StageState(**payload["state"])
+    state = payload["state"]
+    if "warmup_from" in state.get("extra", {}):  # run folders seeded before it was a field
+        state["warmup_from"] = state["extra"].pop("warmup_from")
+    return StageState(**state)

@@ -91,7 +91,7 @@ def test_a_new_run_starts_from_a_generator_folder(tmp_path):
     seeded = build_config("test", out=tmp_path / "second", init_from=source, dit_steps=3)
     run(seeded)  # already at step 3: seeds, trains nothing, exports nothing
     dit_state = json.loads((tmp_path / "second" / "dit" / "state.json").read_text())["state"]
-    assert dit_state["step"] == 3 and dit_state["extra"]["warmup_from"] == 3
+    assert dit_state["step"] == 3 and dit_state["warmup_from"] == 3
     assert dit_state["extra"]["latent_mean"] == src_cfg.latent_mean
     from generation.checkpoint import load_state
     ema = load_state(tmp_path / "second" / "dit" / "ema.safetensors")
@@ -105,3 +105,15 @@ def test_a_new_run_starts_from_a_generator_folder(tmp_path):
 
     with pytest.raises(InputError, match="preset"):
         run(build_config("tiny", out=tmp_path / "third", init_from=source, dit_steps=1))
+
+
+def test_a_run_seeded_before_warmup_from_was_a_field_resumes_its_warmup(tmp_path):
+    """Run folders seeded in session 4 keep the warm-up offset in ``extra``; resuming one must not
+    restart the warm-up from step 0 (a full learning rate on a fresh optimiser at step 2,900)."""
+    from generation.training.state import EMA, StageState, resume_stage, save_stage
+
+    net = torch.nn.Linear(2, 2)
+    opt = torch.optim.AdamW(net.parameters())
+    save_stage(tmp_path, net, EMA(net, 0.9), opt, StageState(step=40, extra={"warmup_from": 30, "ae_step": 7}), {})
+    state = resume_stage(tmp_path, net, EMA(net, 0.9), opt)
+    assert state.warmup_from == 30 and state.extra == {"ae_step": 7}

@@ -4,6 +4,8 @@ clip cut together from unrelated frames."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -39,18 +41,18 @@ def test_frechet_distance_on_clips(model, clips):
     first, second = clips[:24], clips[24:]
     same = frechet_distance(model, first, first)
     fresh = frechet_distance(model, first, second)
-    shifted = frechet_distance(model, first, [(c // 3).astype(np.uint8) for c in first])
+    shifted = frechet_distance(model, first, [replace(c, frames=(c.frames // 3).astype(np.uint8)) for c in first])
     assert same < 1e-6 * max(1.0, fresh)
     assert shifted > fresh > same
 
 
 def test_temporal_consistency_still_vs_shuffled(model, clips):
     """A still clip reads as perfectly consistent; 16 frames taken from 16 different clips do not."""
-    still = np.repeat(clips[0][:1], 24, axis=0)
+    still = np.repeat(clips[0].frames[:1], 24, axis=0)
     tc_still = temporal_consistency(model, still)
     assert tc_still.consecutive == pytest.approx(1.0, abs=1e-5)
     assert tc_still.first_last == pytest.approx(1.0, abs=1e-5)
-    mixed = np.stack([c[0][:40, :40] for c in clips[:16]])  # every drawn clip is at least 40x40
+    mixed = np.stack([c.frames[0][:40, :40] for c in clips[:16]])  # every drawn clip is at least 40x40
     tc_mixed = temporal_consistency(model, mixed)
     assert tc_mixed.consecutive < 0.9
     assert tc_mixed.first_last < 0.9

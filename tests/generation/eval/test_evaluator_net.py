@@ -41,6 +41,45 @@ def test_prepare_clip_samples_whole_clip_evenly():
     assert levels[0] == 0 and levels[-1] == 99 and levels == sorted(levels)
 
 
+def test_prepare_clip_with_previous_film_frames():
+    """With ``film_diff`` each sample comes with the film frame before it (the first frame with
+    itself), and the frames an evaluator reads, rendered alone, give exactly the whole clip's tensor."""
+    from generation.eval.clip_input import FrameSample, frames_needed
+
+    frames = np.stack([np.full((16, 16, 3), 2 * i, np.uint8) for i in range(100)])
+    x = prepare_clip(frames, 8, 16, film_diff=True)
+    assert x.shape == (6, 8, 16, 16)
+    now = ((x[0, :, 8, 8] + 1) * 127.5).round().int()
+    before = ((x[3, :, 8, 8] + 1) * 127.5).round().int()
+    assert now[0] == before[0] == 0 and (now[1:] - before[1:] == 2).all()
+    wanted = frames_needed(100, 8, True)
+    assert len(wanted) == 15  # 8 samples, 7 frames before them (frame 0 is its own)
+    sample = FrameSample(frames=frames[list(wanted)], index=wanted, total=100)
+    assert torch.equal(prepare_clip(sample, 8, 16, film_diff=True), x)
+    assert torch.equal(prepare_clip(sample, 8, 16), prepare_clip(frames, 8, 16))
+    with pytest.raises(InputError, match="not sampled"):
+        prepare_clip(sample, 9, 16)
+
+
+def test_a_film_diff_network_starts_as_the_one_it_grows_from():
+    """Started from a network without film differences, one with them gives the same features for any
+    input until training moves its new stem channels; it also reads clips without previous frames."""
+    torch.manual_seed(0)
+    old = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, film_diff=False)).eval()
+    new = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16)).eval()
+    new.load_start(old)
+    x = torch.rand(2, 6, 5, 32, 32) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(new.features(x), old.features(x[:, :3]), atol=1e-6)
+        assert torch.allclose(new.features(x[:, :3]), old.features(x[:, :3]), atol=1e-6)
+        new.stem[0].weight[:, 6:] += 0.1
+        assert not torch.allclose(new.features(x), old.features(x[:, :3]), atol=1e-4)
+    with pytest.raises(InputError, match="cannot start"):
+        old.load_start(new)
+    with pytest.raises(InputError, match="reads"):
+        new.features(torch.zeros(1, 4, 2, 32, 32))
+
+
 def test_forward_heads_and_features():
     """One logit vector per scored attribute (sized by its vocabulary) and a feature per clip, for
     any number of frames (a single frame included)."""
