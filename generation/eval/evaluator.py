@@ -63,14 +63,16 @@ class EvaluatorConfig:
     time): a bird or a ball covers one or two of the 24x24 stem cells, which a 3x3 average all but
     erases (fly_across read as still 15 times in 16, 2026-12-01), while a maximum keeps it. Its
     projection starts at zero, so weights trained without it load and score unchanged."""
-    film_diff: bool = True
+    film_diff: bool = False
     """Also read, with every sample, its difference to the film frame just before it. Samples of a
     long clip lie up to 0.7 s apart: a pan moves fine texture (trees, windows) further than its own
     spacing in that time, so sample-to-sample differences alias (pan_right read as pan_left 13 times
     in 400 clips, 2026-12-01), and a slow approach changes little between two samples. One film frame
     apart, everything moves a pixel or two, the regime in which a difference says which way (the
     RGB-difference stream of temporal segment networks). Its stem weights start at zero, so weights
-    trained without it load and score unchanged."""
+    trained without it load and score unchanged. Off by default: 1,600 steps of fine-tuning the
+    shipped weights with it on a CPU moved motion +0.01 and lost as much elsewhere (600 clips,
+    BENCHMARKS.md), so it has not yet earned its cost (twice the frames rendered per training clip)."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
 

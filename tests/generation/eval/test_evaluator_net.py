@@ -66,7 +66,7 @@ def test_a_film_diff_network_starts_as_the_one_it_grows_from():
     input until training moves its new stem channels; it also reads clips without previous frames."""
     torch.manual_seed(0)
     old = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, film_diff=False)).eval()
-    new = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16)).eval()
+    new = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, film_diff=True)).eval()
     new.load_start(old)
     x = torch.rand(2, 6, 5, 32, 32) * 2 - 1
     with torch.no_grad():
@@ -165,3 +165,21 @@ def test_weights_without_the_peak_branch_load_and_score_unchanged():
     legacy = EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16).to_json().replace(', "peak_branch": true', "")
     assert "peak_branch" not in legacy and EvaluatorConfig.from_json(legacy).peak_branch is False
 
+
+
+@pytest.mark.parametrize("film_diff", [False, True])
+def test_rendered_samples_read_as_the_whole_clip(film_diff):
+    """The world renders only the frames an evaluator reads; read, they give exactly the tensor the
+    whole rendered clip gives."""
+    from dataclasses import replace
+
+    from generation.eval.clip_source import TEST_STREAM, draw_clip, render_draw
+    from generation.world.render import render_clip
+
+    draw = next(d for d in (draw_clip(TEST_STREAM, 40_000 + i) for i in range(50)) if 30 <= d.total_frames <= 60)
+    reader = replace(EvaluatorConfig(), film_diff=film_diff)
+    sample = render_draw(draw, reader)
+    whole = render_clip(draw.spec, width=draw.width, height=draw.height, num_frames=draw.total_frames, fps=draw.fps,
+                        seed=draw.seed)
+    assert len(sample.index) < draw.total_frames
+    assert torch.equal(prepare_clip(sample, 12, 96, film_diff), prepare_clip(whole, 12, 96, film_diff))

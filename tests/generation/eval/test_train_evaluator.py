@@ -45,7 +45,7 @@ def test_new_run_starts_from_given_weights(tmp_path):
     save_evaluator(start, tmp_path / "start.safetensors")
     cfg = TrainConfig(out_dir=tmp_path / "run", export_to=None, steps=0, batch_size=4, fresh_per_batch=2,
                       heldout_clips=2, checkpoint_every_s=0, init_from=tmp_path / "start.safetensors",
-                      model=EvaluatorConfig(**small))
+                      model=EvaluatorConfig(**small, film_diff=True))
     train(cfg)
     model = Evaluator(cfg.model)
     opt = torch.optim.AdamW(model.parameters())
