@@ -58,19 +58,17 @@ Clip = np.ndarray | FrameSample
 """A whole clip (T, H, W, 3) uint8, or the frames of one an evaluator reads."""
 
 
-def reading_indices(total: int, num_frames: int, film_diff: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Frame numbers an evaluator reads from a ``total``-frame clip: the evenly spaced samples and,
-    with ``film_diff``, the frame before each (the first frame is its own, so its difference is 0,
-    as the first sample's difference to a previous sample is)."""
+def reading_indices(total: int, num_frames: int, film_diff: bool) -> np.ndarray:
+    """Frame numbers an evaluator reads from a ``total``-frame clip, in the order it reads them: the
+    ``num_frames`` evenly spaced samples, then, with ``film_diff``, the frame before each (the first
+    frame is its own, so its difference is 0, as the first sample's difference to a previous sample is)."""
     picked = frame_indices(total, num_frames)
-    return picked, (np.maximum(picked - 1, 0) if film_diff else None)
+    return np.concatenate([picked, np.maximum(picked - 1, 0)]) if film_diff else picked
 
 
 def frames_needed(total: int, num_frames: int, film_diff: bool) -> tuple[int, ...]:
     """Every frame number ``reading_indices`` names, ascending and once each."""
-    picked, before = reading_indices(total, num_frames, film_diff)
-    both = picked if before is None else np.concatenate([picked, before])
-    return tuple(int(i) for i in np.unique(both))
+    return tuple(int(i) for i in np.unique(reading_indices(total, num_frames, film_diff)))
 
 
 def fit_size(height: int, width: int, size: int) -> tuple[int, int]:
@@ -112,8 +110,7 @@ def prepare_clip(clip: Clip, num_frames: int, size: int, film_diff: bool = False
     ``film_diff`` (6, num_frames, size, size): the samples, then the film frame before each."""
     check_clip(clip)
     total = clip.total if isinstance(clip, FrameSample) else clip.shape[0]
-    picked, before = reading_indices(total, num_frames, film_diff)
-    wanted = picked if before is None else np.concatenate([picked, before])
+    wanted = reading_indices(total, num_frames, film_diff)
     frames = clip.at(wanted) if isinstance(clip, FrameSample) else clip[wanted]
     x = letterbox(to_unit(frames), size)  # (n or 2n, 3, size, size)
     return x.reshape(-1, num_frames, 3, size, size).permute(0, 2, 1, 3, 4).reshape(-1, num_frames, size, size).contiguous()

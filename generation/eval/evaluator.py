@@ -190,7 +190,7 @@ class Evaluator(nn.Module):
         until training moves it."""
         if start.config.core() != self.config.core() or (start.config.peak_branch and not self.config.peak_branch) or (
                 start.config.film_diff and not self.config.film_diff):
-            raise InputError(f"cannot start an evaluator of config {self.config} from one of config {start.config}")
+            raise InputError(f"cannot start an evaluator of config {self.config} from one of another shape ({start.config})")
         theirs = start.state_dict()
         stem = theirs["stem.0.weight"]
         if stem.shape[1] < self.stem[0].weight.shape[1]:

@@ -229,12 +229,11 @@ def train(cfg: TrainConfig) -> dict:
         counters = load_state(state_path, model, opt)
         print(f"resumed at step {counters['step']}", flush=True)
     elif cfg.init_from is not None:
-        start = load_evaluator(cfg.init_from)
-        if start.config.core() != cfg.model.core():
-            raise InputError(f"--init {cfg.init_from} holds an evaluator of another shape ({start.config}); "
-                             "train from scratch or pass matching --size/--frames")
         # what the start lacks (peak branch, film-difference channels) stays at its zero init: same scores
-        model.load_start(start)
+        try:
+            model.load_start(load_evaluator(cfg.init_from))
+        except InputError as exc:
+            raise InputError(f"--init {cfg.init_from}: {exc}; train from scratch or pass matching --size/--frames") from exc
         print(f"starting from {cfg.init_from}", flush=True)
     hx, hy = heldout_set(cfg)
     loader = DataLoader(ClipStream(cfg, counters["clips"]), batch_size=None, num_workers=cfg.render_workers,
