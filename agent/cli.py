@@ -218,7 +218,7 @@ def chat(
 def train(
     ctx: typer.Context,
     preset: str = typer.Option("tiny", "--preset", help="Model size and batch recipe: tiny (CPU), small (GPU / long runs), test (seconds)."),
-    stage: str = typer.Option("all", "--stage", help="autoencoder, dit, or all (autoencoder first, then the DiT on its latents)."),
+    stage: str = typer.Option("all", "--stage", help="autoencoder, dit, or all (autoencoder first, then the DiT on its latents); decoder refines a trained autoencoder's decoder against flicker at latent-group joins (encoder frozen, so the DiT stays valid; needs a run or --init-from)."),
     out: Path = typer.Option(Path("runs/generator"), "--out", help="Checkpoint folder; resumes from it; <out>/export is a loadable generator."),
     max_minutes: float = typer.Option(0.0, "--max-minutes", min=0.0, help="Stop after a checkpoint once this much time passed (0: no limit)."),
     threads: int = typer.Option(1, "--threads", min=1, help="Torch threads per process."),
@@ -231,10 +231,10 @@ def train(
     (runs unchanged under torchrun: `torchrun --nproc_per_node N -m generation.train ...`)."""
     from generation.train import PRESETS, build_config, run
 
-    if preset not in PRESETS or stage not in ("autoencoder", "dit", "all"):
+    if preset not in PRESETS or stage not in ("autoencoder", "dit", "decoder", "all"):
         from reelgraph.errors import InputError
 
-        raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit or all")
+        raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit, decoder or all")
     run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads, eval_every=eval_every,
                      evaluator=evaluator, render_workers=render_workers, init_from=init_from))
 

@@ -10,8 +10,17 @@ Latent frame 0 is an *image latent* (frame 0 alone); latent frame j >= 1 is a *g
 depends only on frames 4j-3 .. 4j. The encoder has no temporal mixing across groups, so a group of
 frames always encodes to the same latent wherever it sits in a clip; this is what lets the pipeline
 condition on the frames of an existing clip in any direction. The decoder mixes each latent frame
-with the one before it (a causal two-tap), so decoding a chunk that starts one latent frame early
-reproduces a full decode exactly (``DECODER_CONTEXT`` latent frames of overlap).
+with the one before it (a causal two-tap), so decoding a chunk that starts ``decoder_context`` latent
+frames early reproduces a full decode exactly.
+
+With ``frame_mix`` the decoder also sees the *next* latent frame, and mixes every frame with the frames
+before and after it, once at each resolution. Without it, the four frames of a group are unfolded from
+one latent and nothing joins the last frame of a group to the first of the next: decoded video moves
+in steps every fourth frame (measured: at group joins the frame change is 1.7x that inside a group,
+a 6 Hz stutter, where the world itself has none). Looking ahead lets a group's frames move towards
+the next group's content instead of jumping to it. A chunked decode then also needs
+``decoder_lookahead`` latent frames after the chunk. The mixes start at zero, so a decoder trained
+without them loads and decodes unchanged until it is refined.
 
 Full-resolution layers are thin (16 channels) because the decoder runs once per generated frame and
 its cost is dominated by full-resolution convolutions. Convolutions run in ``channels_last`` and,
@@ -28,7 +37,6 @@ import torch.nn.functional as F
 from torch import nn
 
 TEMPORAL_FACTOR = 4
-DECODER_CONTEXT = 1  # latent frames of overlap that make a chunked decode exact
 
 
 @dataclass
@@ -43,10 +51,28 @@ class AutoencoderConfig:
     """Residual blocks at 1/8 resolution on each side, where they are cheap."""
     latent_noise: float = 0.05
     """Std of the noise added to latents in training so the decoder tolerates the DiT's small errors."""
+    frame_mix: bool = False
+    """Look-ahead to the next latent frame and frame-to-frame mixing in the decoder at every resolution
+    (see the module docstring); added to a trained autoencoder by the ``decoder`` training stage, which
+    leaves the encoder alone."""
 
     @property
     def spatial_factor(self) -> int:
         return 2 ** (len(self.channels) - 1)
+
+    @property
+    def decoder_context(self) -> int:
+        """Latent frames before a chunk that make its decode exact: one for the latent-level causal
+        mix, and one more when the frame mixes (one frame at each level, four frames in all) reach
+        into the group before."""
+        mixes = len(self.channels) if self.frame_mix else 0
+        return 1 + math.ceil(mixes / TEMPORAL_FACTOR)
+
+    @property
+    def decoder_lookahead(self) -> int:
+        """Latent frames after a chunk that make its decode exact (the mirror of ``decoder_context``;
+        none without frame mixes, whose decoder is causal)."""
+        return self.decoder_context if self.frame_mix else 0
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -56,7 +82,7 @@ class AutoencoderConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "AutoencoderConfig":
         d = dict(d)
-        d["channels"] = tuple(d["channels"])
+        d["channels"] = tuple(d["channels"])  # checkpoints from before frame_mix lack it: the default holds
         return cls(**d)
 
 
@@ -87,6 +113,31 @@ class ResBlock2d(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (N, C, H, W)
         return x + self.conv2(F.silu(self.conv1(F.silu(x))))
+
+
+class FrameMix(nn.Module):
+    """Each frame's features plus a 1x1 mix of [itself, the frame before, the frame after] (a clip's
+    first frame is its own "before", its last its own "after"). Zero-initialised: the identity until
+    trained.
+
+    Computed as three 1x1 convolutions of the frames, the neighbours' added shifted by one frame:
+    the same sum as projecting the concatenation, without gathering and concatenating full-resolution
+    tensors, which made the decoder twice as slow (these layers are memory-bound)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.proj = nn.Conv2d(3 * channels, channels, 1)
+
+    def forward(self, x: torch.Tensor, clips: int) -> torch.Tensor:  # (clips * T, C, H, W)
+        c, w = x.shape[1], self.proj.weight
+        out = x + F.conv2d(x, w[:, :c], self.proj.bias)
+        before, after = F.conv2d(x, w[:, c: 2 * c]), F.conv2d(x, w[:, 2 * c:])
+        o, b, a = (v.view(clips, -1, *v.shape[1:]) for v in (out, before, after))
+        o[:, 1:] += b[:, :-1]
+        o[:, :1] += b[:, :1]
+        o[:, :-1] += a[:, 1:]
+        o[:, -1:] += a[:, -1:]
+        return out
 
 
 class Upsample2d(nn.Module):
@@ -152,6 +203,10 @@ class Decoder(nn.Module):
         self.frame_block = ResBlock2d(ch[-1])
         self.up = nn.ModuleList(Upsample2d(ch[i + 1], ch[i]) for i in reversed(range(len(ch) - 1)))
         self.out = nn.Conv2d(ch[0], 3, 3, padding=1)
+        # with frame_mix: the next latent frame's features, and one frame mix per resolution, coarsest
+        # first (after frame_block, then after each upsampling)
+        self.ahead = nn.Conv2d(2 * ch[-1], ch[-1], 1) if cfg.frame_mix else None
+        self.frame_mix = nn.ModuleList(FrameMix(c) for c in reversed(ch)) if cfg.frame_mix else None
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """(B, C_lat, t, h, w) -> (B, 4t, 3, 8h, 8w) frames, *including* the three leading frames of
@@ -161,14 +216,23 @@ class Decoder(nn.Module):
         cf = x.shape[1]
         x5 = x.reshape(b, t, cf, h, w)
         prev = torch.cat([x5[:, :1], x5[:, :-1]], dim=1)  # latent 0 sees itself (replicate padding)
-        x = self.causal(torch.cat([x5, prev], dim=2).reshape(b * t, 2 * cf, h, w)) + x
+        mixed = self.causal(torch.cat([x5, prev], dim=2).reshape(b * t, 2 * cf, h, w)) + x
+        if self.ahead is not None:
+            nxt = torch.cat([x5[:, 1:], x5[:, -1:]], dim=1)  # the last latent sees itself
+            mixed = mixed + self.ahead(torch.cat([x5, nxt], dim=2).reshape(b * t, 2 * cf, h, w))
+        x = mixed
         for block in self.blocks:
             x = block(x)
         x = self.unfold(F.silu(x))  # (B*t, 4*C8, h, w)
         x = x.reshape(b * t * TEMPORAL_FACTOR, cf, h, w).contiguous(memory_format=torch.channels_last)
         x = self.frame_block(x)
-        for up in self.up:
+        mixes = list(self.frame_mix) if self.frame_mix is not None else []
+        if mixes:
+            x = mixes[0](x, b)
+        for i, up in enumerate(self.up):
             x = up(F.silu(x))
+            if mixes:
+                x = mixes[i + 1](x, b)
         x = self.out(F.silu(x))  # (B*t*4, 3, 8h, 8w)
         return x.reshape(b, t * TEMPORAL_FACTOR, 3, x.shape[-2], x.shape[-1])
 
@@ -203,6 +267,10 @@ class VideoAutoencoder(nn.Module):
             if isinstance(m, ResBlock2d):
                 nn.init.zeros_(m.conv2.weight)
         nn.init.zeros_(self.decoder.causal.weight)
+        for m in self.decoder.frame_mix or ():
+            nn.init.zeros_(m.proj.weight)
+        if self.decoder.ahead is not None:
+            nn.init.zeros_(self.decoder.ahead.weight)
 
     # -- padding -------------------------------------------------------------------------------
 
@@ -302,7 +370,6 @@ def tensor_to_frames(x: torch.Tensor) -> torch.Tensor:
 __all__ = [
     "AE_PRESETS",
     "AutoencoderConfig",
-    "DECODER_CONTEXT",
     "TEMPORAL_FACTOR",
     "VideoAutoencoder",
     "frames_to_tensor",

@@ -11,7 +11,7 @@ starts from the noised latents of an existing clip instead of pure noise.
 
 Long shots are made window by window: each new window is conditioned on the last frames of what
 was already made (re-encoded from the output pixels), so working memory is that of one window
-whatever the duration. Frames the caller gives (the image, the clip being extended, the two clips
+whatever the duration; ``window_join.carry_join`` hides the handover. Frames the caller gives (the image, the clip being extended, the two clips
 being joined) appear in the output *verbatim*: the window decodes its context frames too, and those
 decoded copies are thrown away, never the given pixels (``GenerationInfo.given`` says where they are).
 
@@ -37,6 +37,7 @@ from generation.dit import DiT
 from generation.precision import choose_precision
 from generation.sampler import GuidedVelocity, SamplerConfig, StepInfo, integrate
 from generation.text_encoder import TextEncoder, TextStates
+from generation.window_join import carry_join
 from reelgraph.errors import InputError
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "generator"
@@ -201,8 +202,9 @@ class Generator:
             known = torch.zeros(1, n_lat, dtype=torch.bool)
             known[:, :k] = True
             known_lat = torch.cat([ctx, torch.zeros_like(ctx[:, :, :1]).expand(-1, -1, new_lat, -1, -1)], dim=2)
-            z = self._denoise(job, n_lat, known_lat, known)
-            frames = self._decode(z, job.height, job.width)[pixel_frames(k):][:n_new]  # drop decoded context
+            dec = self._decode(self._denoise(job, n_lat, known_lat, known), job.height, job.width)
+            c = pixel_frames(k)  # drop the decoded context; start where the real tail ends
+            frames = carry_join(dec[c:][:n_new], ctx_frames[-1], dec[c - 1])
             n_new -= len(frames)
             tail = np.concatenate([tail, frames])[-pixel_frames(k_max):]
             yield frames
@@ -222,9 +224,9 @@ class Generator:
             known = torch.zeros(1, n_lat, dtype=torch.bool)
             known[:, new_lat:] = True
             known_lat = torch.cat([torch.zeros_like(ctx[:, :, :1]).expand(-1, -1, new_lat, -1, -1), ctx], dim=2)
-            z = self._denoise(job, n_lat, known_lat, known)
-            frames = self._decode(z, job.height, job.width)[: pixel_frames(new_lat)]
-            frames = frames[-n_new:]
+            dec = self._decode(self._denoise(job, n_lat, known_lat, known), job.height, job.width)
+            p = pixel_frames(new_lat)  # new frames, then the decoded context; end where the real head starts
+            frames = carry_join(dec[:p], ctx_frames[0], dec[p], at_start=False)[-n_new:]
             n_new -= len(frames)
             head = np.concatenate([frames, head])[: TEMPORAL_FACTOR * k_max]
             yield frames
@@ -335,8 +337,10 @@ class Generator:
         known[:, :ka] = True
         known[:, ka + n_mid_lat:] = True
         known_lat = torch.cat([za, torch.zeros_like(za[:, :, :1]).expand(-1, -1, n_mid_lat, -1, -1), zb], dim=2)
-        z = self._denoise(job, n_lat, known_lat, known)
-        mid = self._decode(z, fa.shape[1], fa.shape[2])[pixel_frames(ka): pixel_frames(ka) + TEMPORAL_FACTOR * n_mid_lat]
+        dec = self._decode(self._denoise(job, n_lat, known_lat, known), fa.shape[1], fa.shape[2])
+        start, end = pixel_frames(ka), pixel_frames(ka) + TEMPORAL_FACTOR * n_mid_lat
+        mid = carry_join(dec[start:end], fa[-1], dec[start - 1])
+        mid = carry_join(mid, head_b[0], dec[end], at_start=False)
         out = np.concatenate([fa, mid, fb])
         given = ((0, len(fa)), (len(fa) + len(mid), len(out)))
         return self._result("interpolate", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, 1)
@@ -369,7 +373,8 @@ class Generator:
             known = torch.zeros(1, n_lat, dtype=torch.bool)
             known[:, :k] = True
             z = self._denoise(job, n_lat, torch.cat([ctx, body], 2), known, source=torch.cat([ctx, body], 2), strength=strength)
-            frames = self._decode(z, job.height, job.width)[pixel_frames(k):][: len(chunk)]
+            dec = self._decode(z, job.height, job.width)
+            frames = carry_join(dec[pixel_frames(k):][: len(chunk)], tail[-1], dec[pixel_frames(k) - 1])
             out.append(frames)
             done += len(frames)
             tail = np.concatenate([tail, frames])[-pixel_frames(k_max):]

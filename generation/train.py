@@ -3,9 +3,12 @@
     python -m generation.train --preset tiny --stage all --out runs/generator
     torchrun --nproc_per_node 2 -m generation.train --preset tiny --stage dit     # DDP, unchanged
     reelgraph train --preset tiny --stage all                                     # the same, via the CLI
+    python -m generation.train --stage decoder --out runs/dec --init-from generation/weights/generator
+                                        # refine the decoder (encoder frozen, the DiT stays valid)
 
 The entry point only: the pieces live in ``generation.training`` (``config`` presets and sizes,
-``distributed`` DDP, ``autoencoder_stage`` and ``dit_stage`` the two loops, ``state`` resumable
+``distributed`` DDP, ``autoencoder_stage`` and ``dit_stage`` the two loops, ``decoder_stage`` the
+optional decoder refinement, ``state`` resumable
 checkpoints, ``export`` the loadable generator, ``seed_run`` a run started from a shipped generator,
 ``probe`` the periodic evaluator scores). Every checkpoint is safetensors + JSON under ``--out``
 (resumable; the optimizer's moments too), and after each DiT checkpoint a ready-to-load generator
@@ -23,6 +26,7 @@ import torch
 
 from generation.training.autoencoder_stage import train_autoencoder
 from generation.training.config import MODEL_SIZE, PRESETS, Stage, TrainConfig, build_config, config_json, model_configs
+from generation.training.decoder_stage import train_decoder
 from generation.training.distributed import barrier, setup_distributed, shutdown
 from generation.training.dit_stage import train_dit
 from generation.training.schedule import time_is_up
@@ -42,6 +46,8 @@ def run(cfg: TrainConfig) -> None:
                 seed_run(cfg, cfg.init_from)
             barrier(d)
         finished = True
+        if cfg.stage == "decoder":
+            train_decoder(cfg, d, t_start)
         if cfg.stage in ("autoencoder", "all"):
             finished = train_autoencoder(cfg, d, t_start)
             barrier(d)
@@ -54,10 +60,13 @@ def run(cfg: TrainConfig) -> None:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Train the built-in video generator on the procedural world.")
     p.add_argument("--preset", default="tiny", choices=sorted(PRESETS))
-    p.add_argument("--stage", default="all", choices=["autoencoder", "dit", "all"])
+    p.add_argument("--stage", default="all", choices=["autoencoder", "dit", "decoder", "all"],
+                   help="all: autoencoder then DiT. decoder: refine a trained autoencoder's decoder (frame mixes, "
+                        "encoder frozen so the DiT stays valid); needs a run folder or --init-from.")
     p.add_argument("--out", type=Path, default=Path("runs/generator"))
     p.add_argument("--ae-steps", type=int)
     p.add_argument("--dit-steps", type=int)
+    p.add_argument("--decoder-steps", type=int, help="Steps of the decoder stage (default 3000).")
     p.add_argument("--max-minutes", type=float)
     p.add_argument("--threads", type=int)
     p.add_argument("--render-workers", type=int, help="Processes rendering training clips (0: the trainer renders them).")
@@ -68,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--init-from", type=Path,
                    help="Generator folder to start a new run from (e.g. generation/weights/generator); ignored once --out holds a run.")
     a = p.parse_args(argv)
-    run(build_config(a.preset, stage=a.stage, out=a.out, ae_steps=a.ae_steps, dit_steps=a.dit_steps,
+    run(build_config(a.preset, stage=a.stage, out=a.out, ae_steps=a.ae_steps, dit_steps=a.dit_steps, decoder_steps=a.decoder_steps,
                      max_minutes=a.max_minutes, threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
                      render_workers=a.render_workers,
                      eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator,

@@ -19,12 +19,14 @@ from generation.training.distributed import Dist, wrap
 from generation.training.run_log import Logger
 from generation.training.schedule import lr_at, time_is_up
 from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
+from generation.training.trained_autoencoder import recorded_autoencoder_config
 
 
 def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     """Train until ``ae_steps``; returns True when the stage is finished."""
     folder = cfg.out / "autoencoder"
-    ae_cfg, _ = model_configs(cfg.preset)
+    # a folder seeded from a generator with a refined decoder holds frame mixes the preset lacks
+    ae_cfg = recorded_autoencoder_config(folder) or model_configs(cfg.preset)[0]
     torch.manual_seed(cfg.seed)
     model = VideoAutoencoder(ae_cfg).to(d.device).to(memory_format=torch.channels_last)
     ema = EMA(model, cfg.ema_decay)

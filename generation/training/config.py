@@ -12,7 +12,7 @@ from typing import Literal
 
 from generation.training.data import ClipSpec
 
-Stage = Literal["autoencoder", "dit", "all"]
+Stage = Literal["autoencoder", "dit", "decoder", "all"]
 
 
 @dataclass
@@ -22,7 +22,8 @@ class TrainConfig:
     preset: str = "tiny"
     """Model sizes and batch recipe: tiny (CPU), small (GPU or long CPU runs), test (seconds)."""
     stage: Stage = "all"
-    """autoencoder, dit, or all (autoencoder until ``ae_steps``, then the DiT)."""
+    """autoencoder, dit, or all (autoencoder until ``ae_steps``, then the DiT); or decoder, which
+    refines a trained autoencoder's decoder with the encoder frozen (``decoder_stage``)."""
     out: Path = Path("runs/generator")
     """Checkpoint folder (git-ignored); ``<out>/export`` gets the loadable generator."""
     ae_steps: int = 4000
@@ -39,6 +40,15 @@ class TrainConfig:
     ema_decay: float = 0.999
     ae_shapes: list[ClipSpec] = field(default_factory=lambda: [ClipSpec(64, 64, 9), ClipSpec(64, 64, 1), ClipSpec(96, 56, 5)])
     ae_weights: list[float] = field(default_factory=lambda: [0.7, 0.1, 0.2])
+    decoder_steps: int = 3000
+    """Steps of the decoder stage (counted from its own start, not from the autoencoder's)."""
+    decoder_batch: int = 4
+    decoder_lr: float = 5e-4
+    decoder_shapes: list[ClipSpec] = field(default_factory=lambda: [ClipSpec(64, 64, 17), ClipSpec(96, 56, 13)])
+    """Long enough for three or four group joins per clip: the joins are what the stage is for."""
+    decoder_weights: list[float] = field(default_factory=lambda: [0.6, 0.4])
+    temporal_weight: float = 1.0
+    """Weight of the frame-difference L1 in the decoder stage's loss."""
     dit_shapes: list[ClipSpec] = field(default_factory=lambda: [
         ClipSpec(128, 72, 25), ClipSpec(128, 72, 17), ClipSpec(128, 72, 9), ClipSpec(128, 72, 1), ClipSpec(72, 128, 9)])
     """Clip shapes of the DiT stage; 25 frames = 7 latent frames = one generation window. The first
@@ -83,7 +93,8 @@ PRESETS: dict[str, dict] = {
     "small": dict(ae_batch=8, dit_batch=32, ae_steps=20000,
                   dit_shapes=[ClipSpec(128, 72, 17), ClipSpec(256, 144, 17), ClipSpec(128, 72, 1), ClipSpec(72, 128, 17)],
                   dit_weights=[0.5, 0.2, 0.15, 0.15]),
-    "test": dict(ae_batch=2, dit_batch=2, ae_steps=2, dit_steps=2, warmup=1, checkpoint_minutes=0.0, log_every=1,
+    "test": dict(ae_batch=2, dit_batch=2, ae_steps=2, dit_steps=2, decoder_steps=2, decoder_batch=2,
+                 decoder_shapes=[ClipSpec(32, 32, 9)], decoder_weights=[1.0], warmup=1, checkpoint_minutes=0.0, log_every=1,
                  ae_shapes=[ClipSpec(32, 32, 9)], ae_weights=[1.0], dit_shapes=[ClipSpec(32, 32, 9)], dit_weights=[1.0],
                  replay_capacity=8, eval_every=0, eval_prompts=2, eval_steps=1),
 }

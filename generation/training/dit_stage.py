@@ -15,7 +15,6 @@ import numpy as np
 import torch
 
 from generation.autoencoder import VideoAutoencoder, frames_to_tensor, latent_frames
-from generation.checkpoint import load_state
 from generation.dit import DiT
 from generation.flow import FlowConfig, flow_matching_loss
 from generation.precision import choose_precision
@@ -26,15 +25,8 @@ from generation.training.export import export
 from generation.training.run_log import Logger
 from generation.training.schedule import lr_at, time_is_up
 from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
+from generation.training.trained_autoencoder import load_trained_autoencoder
 from reelgraph.errors import InputError
-
-
-def load_trained_autoencoder(cfg: TrainConfig, device: torch.device) -> VideoAutoencoder:
-    """The EMA autoencoder of stage 1, frozen."""
-    ae_cfg, _ = model_configs(cfg.preset)
-    ae = VideoAutoencoder(ae_cfg)
-    ae.load_state_dict(load_state(cfg.out / "autoencoder" / "ema.safetensors"))
-    return ae.eval().requires_grad_(False).to(device).to(memory_format=torch.channels_last)
 
 
 @torch.no_grad()
@@ -64,8 +56,9 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     from generation.training.probe import EvaluatorProbe
 
     folder = cfg.out / "dit"
-    ae_cfg, dit_cfg = model_configs(cfg.preset)
-    ae = load_trained_autoencoder(cfg, d.device)
+    _, dit_cfg = model_configs(cfg.preset)
+    ae = load_trained_autoencoder(cfg.out, d.device)
+    ae_cfg = ae.cfg
     torch.manual_seed(cfg.seed)
     model = DiT(dit_cfg).to(d.device)
     ema = EMA(model, cfg.ema_decay)
@@ -129,7 +122,7 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
             done = state.step >= cfg.dit_steps
             if d.main and (done or time_is_up(cfg, t_start) or time.time() - last_ckpt > 60 * cfg.checkpoint_minutes):
                 save_stage(folder, model, ema, opt, state, config_json(cfg) | {"model": dit_cfg.to_dict()})
-                export(cfg, ae, ema.model, state)
+                export(cfg, ema.model, state)
                 last_ckpt = time.time()
             if time_is_up(cfg, t_start):
                 return False

@@ -1,12 +1,13 @@
 """Turning a DiT checkpoint into a generator folder ``Generator.load`` reads.
 
 The export (and the in-memory generator the periodic evaluator probes use) is the EMA DiT with the
-frozen stage-1 autoencoder and the latent statistics measured at the start of stage 2.
+run's autoencoder and the latent statistics measured at the start of stage 2. The autoencoder is read
+from the run folder at every export, not taken from the DiT process: a decoder refined by the
+``decoder`` stage in the meantime (same encoder, same latents) ships with the next export.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from generation.checkpoint import GeneratorConfig, save_generator
 from generation.dit import DiT
 from generation.training.config import TrainConfig
 from generation.training.state import StageState
+from generation.training.trained_autoencoder import load_trained_autoencoder, stage_record
 
 
 def generator_config(cfg: TrainConfig, ae: VideoAutoencoder, dit: DiT, state: StageState, recipe: str = "") -> GeneratorConfig:
@@ -27,11 +29,23 @@ def generator_config(cfg: TrainConfig, ae: VideoAutoencoder, dit: DiT, state: St
                            recipe=recipe)
 
 
-def export(cfg: TrainConfig, ae: VideoAutoencoder, dit: DiT, state: StageState) -> Path:
+def autoencoder_recipe(out: Path) -> str:
+    """The autoencoder part of a recipe line: stage 1, and the decoder refinement when there is one."""
+    ae_state = stage_record(out / "autoencoder")["state"]
+    text = (f"autoencoder {ae_state['step']} steps ({ae_state['elapsed_s'] / 3600:.2f} h, "
+            f"recon PSNR {ae_state['extra'].get('psnr_db', float('nan')):.2f} dB)")
+    dec = stage_record(out / "decoder")
+    if dec is not None:
+        s = dec["state"]
+        text += (f"; decoder refined {s['step']} steps ({s['elapsed_s'] / 3600:.2f} h, "
+                 f"recon PSNR {s['extra'].get('psnr_db', float('nan')):.2f} dB, frame mix)")
+    return text
+
+
+def export(cfg: TrainConfig, dit: DiT, state: StageState) -> Path:
     """Write ``<out>/export``: a generator folder ``Generator.load`` reads (EMA weights, fp32)."""
-    ae_state = json.loads((cfg.out / "autoencoder" / "state.json").read_text())["state"]
-    recipe = (f"preset {cfg.preset}; autoencoder {ae_state['step']} steps ({ae_state['elapsed_s'] / 3600:.2f} h, "
-              f"recon PSNR {ae_state['extra'].get('psnr_db', float('nan')):.2f} dB); DiT {state.step} steps "
+    ae = load_trained_autoencoder(cfg.out)
+    recipe = (f"preset {cfg.preset}; {autoencoder_recipe(cfg.out)}; DiT {state.step} steps "
               f"({state.elapsed_s / 3600:.2f} h, flow loss {state.last_loss:.4f}), batch {cfg.dit_batch}, "
               f"clips {[(s.width, s.height, s.num_frames) for s in cfg.dit_shapes]}; world-rendered clips, "
               f"device {torch.cuda.get_device_name() if torch.cuda.is_available() else 'CPU'}; saved {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")

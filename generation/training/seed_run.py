@@ -14,6 +14,7 @@ A run folder that already holds stage state is left alone: the same command then
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -33,6 +34,9 @@ def recipe_figures(recipe: str) -> dict[str, float]:
         "dit_steps": r"DiT (\d+) steps",
         "dit_hours": r"DiT \d+ steps \(([\d.]+) h",
         "flow_loss": r"flow loss ([\d.]+)",
+        "decoder_steps": r"decoder refined (\d+) steps",
+        "decoder_hours": r"decoder refined \d+ steps \(([\d.]+) h",
+        "decoder_psnr_db": r"decoder refined \d+ steps \([\d.]+ h, recon PSNR ([\d.]+) dB",
     }
     out = {}
     for key, pat in patterns.items():
@@ -43,9 +47,11 @@ def recipe_figures(recipe: str) -> dict[str, float]:
 
 
 def check_same_networks(cfg: TrainConfig, gen_cfg: GeneratorConfig, source: Path) -> None:
-    """Refuse to seed a preset whose networks differ from the folder's (the weights would not fit)."""
+    """Refuse to seed a preset whose networks differ from the folder's (the weights would not fit).
+    Frame mixes in the decoder do not count: they are what the decoder stage adds to a preset's."""
     ae_cfg, dit_cfg = model_configs(cfg.preset)
-    if gen_cfg.autoencoder.to_dict() != ae_cfg.to_dict() or gen_cfg.dit.to_dict() != dit_cfg.to_dict():
+    if (replace(gen_cfg.autoencoder, frame_mix=ae_cfg.frame_mix) != ae_cfg
+            or gen_cfg.dit.to_dict() != dit_cfg.to_dict()):
         raise InputError(f"{source} holds networks of another size than preset {cfg.preset!r} builds; "
                          f"pick the preset it was trained with (its recipe: {gen_cfg.recipe or 'not recorded'})")
 
@@ -53,7 +59,7 @@ def check_same_networks(cfg: TrainConfig, gen_cfg: GeneratorConfig, source: Path
 def seed_run(cfg: TrainConfig, source: Path) -> bool:
     """Write ``cfg.out``'s stage folders from the generator folder ``source``; False when the run
     folder already had state (then nothing is touched and training resumes from it)."""
-    if any((cfg.out / stage / "state.json").is_file() for stage in ("autoencoder", "dit")):
+    if any((cfg.out / stage / "state.json").is_file() for stage in ("autoencoder", "dit", "decoder")):
         print(f"{cfg.out} already holds a run; resuming it (--init-from {source} ignored)", flush=True)
         return False
     gen_cfg, ae, dit = load_generator(source)
@@ -66,6 +72,14 @@ def seed_run(cfg: TrainConfig, source: Path) -> bool:
                           extra=origin | ({"psnr_db": fig["psnr_db"]} if "psnr_db" in fig else {}))
     save_stage(cfg.out / "autoencoder", ae, EMA(ae, cfg.ema_decay), torch.optim.AdamW(ae.parameters(), lr=cfg.ae_lr),
                ae_state, config_json(cfg) | {"model": gen_cfg.autoencoder.to_dict()})
+    if gen_cfg.autoencoder.frame_mix:  # a refined decoder: the decoder stage resumes from it
+        dec_step = int(fig.get("decoder_steps", 0))
+        dec_state = StageState(step=dec_step, elapsed_s=3600 * fig.get("decoder_hours", 0.0), warmup_from=dec_step,
+                               extra=origin | {"ae_step": ae_step} | ({"psnr_db": fig["decoder_psnr_db"]}
+                                                                      if "decoder_psnr_db" in fig else {}))
+        save_stage(cfg.out / "decoder", ae, EMA(ae, cfg.ema_decay),
+                   torch.optim.AdamW(ae.decoder.parameters(), lr=cfg.decoder_lr), dec_state,
+                   config_json(cfg) | {"model": gen_cfg.autoencoder.to_dict()})
 
     dit_step = int(fig.get("dit_steps", 0))
     dit_state = StageState(step=dit_step, elapsed_s=3600 * fig.get("dit_hours", 0.0),

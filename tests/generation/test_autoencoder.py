@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from generation.autoencoder import (
-    DECODER_CONTEXT,
     TEMPORAL_FACTOR,
     AutoencoderConfig,
     VideoAutoencoder,
@@ -60,17 +59,64 @@ def test_groups_encode_independently_of_position(ae):
     torch.testing.assert_close(groups[:, :, 0], full[:, :, 2], rtol=1e-4, atol=1e-5)
 
 
-def test_chunked_decode_matches_full_decode(ae):
-    """Decoding from DECODER_CONTEXT latent frames early reproduces the full decode exactly."""
-    z = torch.randn(1, 4, 5, 4, 4)
+@pytest.mark.parametrize("frame_mix", [False, True])
+def test_chunked_decode_matches_full_decode(frame_mix):
+    """Decoding a chunk with ``decoder_context`` latent frames before it and ``decoder_lookahead``
+    after it reproduces the full decode exactly, and one latent frame less on either side does not
+    (so neither is larger than it needs to be)."""
+    torch.manual_seed(0)
+    cfg = AutoencoderConfig(latent_channels=4, channels=(4, 8, 8, 16), low_res_blocks=1, frame_mix=frame_mix)
+    model = perturb(VideoAutoencoder(cfg)).eval()
+    z = torch.randn(1, 4, 10, 4, 4)
+    start, end, before, after = 4, 6, cfg.decoder_context, cfg.decoder_lookahead
+    assert (before, after) == ((2, 2) if frame_mix else (1, 0))
+
+    def chunk(b: int, a: int) -> torch.Tensor:
+        with torch.no_grad():
+            out = model.decode(z[:, :, start - b: end + a], first_is_image=False)
+        return out[:, b * TEMPORAL_FACTOR: (b + end - start) * TEMPORAL_FACTOR]
+
     with torch.no_grad():
-        full = ae.decode(z, first_is_image=False)
-        start = 3
-        part = ae.decode(z[:, :, start - DECODER_CONTEXT:], first_is_image=False)
-    torch.testing.assert_close(part[:, DECODER_CONTEXT * TEMPORAL_FACTOR:], full[:, start * TEMPORAL_FACTOR:], rtol=1e-4, atol=1e-5)
+        full = model.decode(z, first_is_image=False)[:, start * TEMPORAL_FACTOR: end * TEMPORAL_FACTOR]
+    torch.testing.assert_close(chunk(before, after), full, rtol=1e-4, atol=1e-5)
+    assert (chunk(before - 1, after) - full).abs().max() > 1e-3
+    if after:
+        assert (chunk(before, after - 1) - full).abs().max() > 1e-3
+
+
+def test_frame_mix_starts_as_identity_and_loads_older_weights():
+    """A decoder given frame mixes decodes exactly as before until they are trained: the weights of
+    an autoencoder without them load (only the new mixes missing) and give the same frames."""
+    torch.manual_seed(0)
+    base_cfg = AutoencoderConfig(latent_channels=4, channels=(4, 8, 8, 16), low_res_blocks=1)
+    old = perturb(VideoAutoencoder(base_cfg)).eval()
+    new = VideoAutoencoder(AutoencoderConfig(**{**base_cfg.to_dict(), "channels": base_cfg.channels, "frame_mix": True})).eval()
+    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    assert not unexpected and missing and all(k.startswith(("decoder.frame_mix.", "decoder.ahead.")) for k in missing)
+    z = torch.randn(2, 4, 3, 4, 6)
+    with torch.no_grad():
+        torch.testing.assert_close(new.decode(z), old.decode(z))
+    assert AutoencoderConfig.from_dict({k: v for k, v in base_cfg.to_dict().items() if k != "frame_mix"}) == base_cfg
 
 
 def test_pixel_conversion_round_trip():
     """uint8 -> [-1, 1] -> uint8 is lossless."""
     u = torch.randint(0, 256, (3, 8, 8, 3), dtype=torch.uint8)
     assert torch.equal(tensor_to_frames(frames_to_tensor(u)), u)
+
+
+def test_frame_mix_is_a_three_tap_over_each_clips_frames():
+    """The shifted-sum implementation equals projecting [frame, frame before, frame after], with each
+    clip's ends as their own neighbours and no mixing across clips of a batch."""
+    from generation.autoencoder import FrameMix
+
+    torch.manual_seed(0)
+    mix = perturb(FrameMix(3))
+    x = torch.randn(2 * 5, 3, 4, 6)  # two clips of five frames
+    expected = []
+    for clip in x.view(2, 5, 3, 4, 6):
+        before = torch.cat([clip[:1], clip[:-1]])
+        after = torch.cat([clip[1:], clip[-1:]])
+        expected.append(clip + mix.proj(torch.cat([clip, before, after], dim=1)))
+    with torch.no_grad():
+        torch.testing.assert_close(mix(x, clips=2), torch.cat(expected).detach(), rtol=1e-5, atol=1e-5)

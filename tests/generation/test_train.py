@@ -117,3 +117,53 @@ def test_a_run_seeded_before_warmup_from_was_a_field_resumes_its_warmup(tmp_path
     save_stage(tmp_path, net, EMA(net, 0.9), opt, StageState(step=40, extra={"warmup_from": 30, "ae_step": 7}), {})
     state = resume_stage(tmp_path, net, EMA(net, 0.9), opt)
     assert state.warmup_from == 30 and state.extra == {"ae_step": 7}
+
+
+@pytest.mark.slow
+def test_decoder_stage_refines_the_decoder_and_ships_with_the_dit(tmp_path, text_encoder):
+    """The decoder stage adds frame mixes and trains the decoder only: the encoder (so the DiT's
+    latents) is untouched, the DiT trains on without a latent-mismatch refusal, and its export ships
+    the refined decoder with it in the recipe. A run seeded from that export resumes every stage,
+    the decoder's too. Without an autoencoder to refine, it says what to do."""
+    from generation.checkpoint import load_generator, load_state
+    from generation.pipeline import Generator
+    from generation.training.seed_run import recipe_figures
+
+    with pytest.raises(InputError, match="init-from"):
+        run(build_config("test", stage="decoder", out=tmp_path / "empty"))
+    out = tmp_path / "run"
+    run(build_config("test", out=out, dit_steps=2))
+    run(build_config("test", stage="decoder", out=out, decoder_steps=2))
+    dec = json.loads((out / "decoder" / "state.json").read_text())
+    assert dec["state"]["step"] == 2 and dec["config"]["model"]["frame_mix"] is True
+    stage1, refined = load_state(out / "autoencoder" / "ema.safetensors"), load_state(out / "decoder" / "ema.safetensors")
+    assert all(torch.equal(refined[k], v) for k, v in stage1.items() if k.startswith("encoder."))
+    assert any(refined[k].abs().sum() > 0 for k in refined if k.startswith("decoder.frame_mix.") and k.endswith("weight"))
+
+    run(build_config("test", out=out, dit_steps=3))  # same latents: no refusal
+    cfg, ae, _ = load_generator(out / "export")
+    assert cfg.autoencoder.frame_mix and recipe_figures(cfg.recipe)["decoder_steps"] == 2
+    assert all(torch.equal(ae.state_dict()[k], v) for k, v in refined.items())
+    gen = Generator.load(out / "export")
+    gen.text_encoder = text_encoder
+    assert gen.text_to_video("a ball", seconds=9 / 24, width=32, height=32, steps=1).frames.shape == (9, 32, 32, 3)
+
+    again = tmp_path / "again"
+    run(build_config("test", out=again, init_from=out / "export"))  # every stage already at its steps
+    assert json.loads((again / "decoder" / "state.json").read_text())["state"]["step"] == 2
+    run(build_config("test", stage="decoder", out=again, decoder_steps=3))
+    assert json.loads((again / "decoder" / "state.json").read_text())["state"]["step"] == 3
+
+
+def test_decoder_loss_charges_a_jump_more_than_a_steady_error():
+    """The same per-frame error costs more as a step between frames (a flicker at a group join)
+    than as a constant offset, which a per-frame loss cannot tell apart."""
+    from generation.training.decoder_stage import decoder_loss
+
+    x = torch.zeros(1, 8, 3, 4, 4)
+    steady = x + 0.1
+    jump = x.clone()
+    jump[:, 4:] += 0.1
+    jump[:, :4] -= 0.1  # every frame 0.1 off, as in steady, but the sign flips at the join
+    assert decoder_loss(jump, x, 1.0)[0] > decoder_loss(steady, x, 1.0)[0]
+    assert decoder_loss(jump, x, 0.0)[0] == pytest.approx(decoder_loss(steady, x, 0.0)[0].item())
