@@ -26,7 +26,7 @@ from generation.eval.quality import (
     render_reference,
     score_clips,
 )
-from generation.eval.seams import seam_ratio
+from generation.eval.seams import group_join_ratio, seam_ratio
 from reelgraph.errors import InputError
 
 Progress = Callable[[str, int, int], None]
@@ -65,6 +65,8 @@ class SeamCase:
     joins: tuple[int, ...]
     generated_seam_ratio: float | None
     rendered_seam_ratio: float | None
+    generated_group_join_ratio: float | None
+    rendered_group_join_ratio: float | None
     generated_temporal: float
     rendered_temporal: float
     wall_s: float
@@ -72,6 +74,14 @@ class SeamCase:
 
 def _round(v: float | None, digits: int = 4) -> float | None:
     return None if v is None else round(v, digits)
+
+
+def _group_join_means(seams: list[SeamCase]) -> dict[str, float | None]:
+    out = {}
+    for who in ("generated", "rendered"):
+        v = [getattr(s, f"{who}_group_join_ratio") for s in seams if getattr(s, f"{who}_group_join_ratio") is not None]
+        out[f"{who}_group_join_ratio_mean"] = _round(float(np.mean(v))) if v else None
+    return out
 
 
 @dataclass
@@ -130,6 +140,7 @@ class QualityReport:
                              clips=len(self.seams), generated_seam_ratio_mean=_round(float(np.mean(g))) if g else None,
                              generated_seam_ratio_max=_round(max(g)) if g else None,
                              rendered_seam_ratio_mean=_round(float(np.mean(w))) if w else None,
+                             **_group_join_means(self.seams),
                              generated_temporal=_round(float(np.mean([s.generated_temporal for s in self.seams]))),
                              rendered_temporal=_round(float(np.mean([s.rendered_temporal for s in self.seams]))),
                              per_clip=[asdict(s) | {"joins": list(s.joins)} for s in self.seams],
@@ -196,5 +207,7 @@ def _seam_case(generator, evaluator: Evaluator, p: HeldoutPrompt, settings: Qual
     tick("long", k + 1, total)
     return SeamCase(index=p.index, frames=len(video.frames), windows=video.info.windows, joins=joins,
                     generated_seam_ratio=seam_ratio(video.frames, joins), rendered_seam_ratio=seam_ratio(render, joins),
+                    generated_group_join_ratio=group_join_ratio(video.frames, joins),
+                    rendered_group_join_ratio=group_join_ratio(render, joins),
                     generated_temporal=temporal_consistency(evaluator, video.frames).consecutive,
                     rendered_temporal=temporal_consistency(evaluator, render).consecutive, wall_s=wall)

@@ -19,7 +19,7 @@ from generation.eval.quality import (
     score_clips,
 )
 from generation.eval.quality_run import QualitySettings, measure_quality
-from generation.eval.seams import seam_ratio
+from generation.eval.seams import group_join_ratio, seam_ratio
 from generation.world.parse import parse_prompt
 from generation.world.spec import SCORED_ATTRIBUTES
 from reelgraph.errors import InputError
@@ -94,6 +94,22 @@ def test_seam_ratio_sees_a_jump_at_the_join():
     assert seam_ratio(smooth, ()) is None
 
 
+def test_group_join_ratio_sees_a_stutter_every_fourth_frame():
+    """Smooth motion scores 1; the same motion made in steps at latent-group joins (frames still
+    inside each group) scores high; a window join is not counted as a group join."""
+    t = np.arange(25, dtype=np.float64)[:, None, None, None]
+    smooth = np.broadcast_to(20 + 4 * t, (25, 8, 8, 3)).astype(np.uint8)
+    assert group_join_ratio(smooth) == pytest.approx(1.0)
+    group_start = np.concatenate([[0], 1 + 4 * ((np.arange(1, 25) - 1) // 4)])[:, None, None, None]
+    held = 20 + 4 * group_start  # each group frozen at its first frame: all motion at the joins
+    stepped = (0.5 * smooth + 0.5 * held).astype(np.uint8)  # half the motion comes in steps
+    assert group_join_ratio(stepped) > 3
+    jumped = smooth.copy()
+    jumped[9:] += 80  # a window starting at frame 9, on the group grid
+    assert group_join_ratio(jumped, joins=(9,)) == pytest.approx(1.0)
+    assert group_join_ratio(smooth[:6]) is None
+
+
 def test_measure_quality_end_to_end(text_encoder, evaluator):
     """A tiny real generator (random weights, 9-frame windows) through the whole measurement: every
     head is scored for generated and rendered clips, both Fréchet figures exist, the long clip is
@@ -110,6 +126,7 @@ def test_measure_quality_end_to_end(text_encoder, evaluator):
     (seam,) = report.seams
     assert seam.frames == 24 and seam.windows > 1 and len(seam.joins) == seam.windows - 1
     assert seam.generated_seam_ratio is not None and seam.rendered_seam_ratio is not None
+    assert seam.generated_group_join_ratio is not None and seam.rendered_group_join_ratio is not None
     rows = {r["case"]: r for r in report.rows()}
     assert set(rows) == {"generated", "world_render", "seams"}
     assert (rows["generated"]["width"], rows["generated"]["height"], rows["generated"]["steps"]) == (128, 72, 1)
