@@ -6,7 +6,6 @@ for the DiT. The EMA weights are what stage 2 encodes with and what ships.
 
 from __future__ import annotations
 
-import math
 import time
 
 import torch
@@ -16,7 +15,7 @@ from generation.precision import choose_precision
 from generation.training.config import TrainConfig, config_json, model_configs
 from generation.training.data import WorldClips
 from generation.training.distributed import Dist, wrap
-from generation.training.run_log import Logger
+from generation.training.run_log import Logger, ReconstructionWindow
 from generation.training.schedule import lr_at, time_is_up
 from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
 from generation.training.trained_autoencoder import recorded_autoencoder_config
@@ -40,7 +39,7 @@ def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     with WorldClips(cfg.seed + 1000 * state.step, d.rank, workers=cfg.render_workers) as clips:
         data = clips.batches(cfg.ae_shapes, cfg.ae_weights, cfg.ae_batch)
         noise = torch.Generator().manual_seed(cfg.seed + state.step)
-        last_ckpt, t_run, window = time.time(), time.time(), []
+        last_ckpt, window = time.time(), ReconstructionWindow()
         while state.step < cfg.ae_steps:
             x, _ = next(data)  # (B, T, 3, H, W) in [-1, 1]
             x = x.to(d.device)
@@ -53,17 +52,10 @@ def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
             loss = (y - x).abs().mean() + mse + cfg.latent_penalty * z.float().pow(2).mean()
             take_step(loss, model, opt, ema, state)
             state.clips_seen += x.shape[0] * d.world
-            window.append((loss.item(), 10 * math.log10(4.0 / max(mse.item(), 1e-10))))
+            window.add(loss.item(), mse.item())
             if state.step % cfg.log_every == 0 or state.step == cfg.ae_steps:
-                dt = time.time() - t_run
-                state.elapsed_s += dt
-                t_run = time.time()
-                state.last_loss = sum(w[0] for w in window) / len(window)
-                psnr = sum(w[1] for w in window) / len(window)
-                log(stage="autoencoder", step=state.step, loss=state.last_loss, psnr_db=psnr, z_rms=z.float().pow(2).mean().sqrt().item(),
-                    s_per_step=dt / len(window), precision=prec.name, clips=state.clips_seen)
-                state.extra["psnr_db"] = psnr
-                window = []
+                log(stage="autoencoder", **window.close(state), z_rms=z.float().pow(2).mean().sqrt().item(),
+                    precision=prec.name, clips=state.clips_seen)
             done = state.step >= cfg.ae_steps
             if d.main and (done or time_is_up(cfg, t_start) or time.time() - last_ckpt > 60 * cfg.checkpoint_minutes):
                 save_stage(folder, model, ema, opt, state, config_json(cfg) | {"model": ae_cfg.to_dict()})

@@ -14,7 +14,6 @@ Starts from ``<out>/autoencoder`` (stage 1, or a seeded shipped generator), save
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import replace
 
@@ -26,7 +25,7 @@ from generation.precision import choose_precision
 from generation.training.config import TrainConfig, config_json
 from generation.training.data import WorldClips
 from generation.training.distributed import Dist, wrap
-from generation.training.run_log import Logger
+from generation.training.run_log import Logger, ReconstructionWindow
 from generation.training.schedule import lr_at, time_is_up
 from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
 from generation.training.trained_autoencoder import recorded_autoencoder_config, stage_record
@@ -74,7 +73,7 @@ def train_decoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     with WorldClips(cfg.seed + 5 + 1000 * state.step, d.rank, workers=cfg.render_workers) as clips:
         data = clips.batches(cfg.decoder_shapes, cfg.decoder_weights, cfg.decoder_batch)
         noise = torch.Generator().manual_seed(cfg.seed + 3 + state.step)
-        last_ckpt, t_run, window = time.time(), time.time(), []
+        last_ckpt, window = time.time(), ReconstructionWindow()
         while state.step < cfg.decoder_steps:
             x, _ = next(data)  # (B, T, 3, H, W) in [-1, 1]
             x = x.to(d.device)
@@ -89,17 +88,9 @@ def train_decoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
             loss, mse = decoder_loss(y, x, cfg.temporal_weight)
             take_step(loss, model, opt, ema, state)
             state.clips_seen += x.shape[0] * d.world
-            window.append((loss.item(), 10 * math.log10(4.0 / max(mse.item(), 1e-10))))
+            window.add(loss.item(), mse.item())
             if state.step % cfg.log_every == 0 or state.step == cfg.decoder_steps:
-                dt = time.time() - t_run
-                state.elapsed_s += dt
-                t_run = time.time()
-                state.last_loss = sum(w[0] for w in window) / len(window)
-                psnr = sum(w[1] for w in window) / len(window)
-                log(stage="decoder", step=state.step, loss=state.last_loss, psnr_db=psnr, s_per_step=dt / len(window),
-                    precision=prec.name, clips=state.clips_seen)
-                state.extra["psnr_db"] = psnr
-                window = []
+                log(stage="decoder", **window.close(state), precision=prec.name, clips=state.clips_seen)
             done = state.step >= cfg.decoder_steps
             if d.main and (done or time_is_up(cfg, t_start) or time.time() - last_ckpt > 60 * cfg.checkpoint_minutes):
                 save_stage(folder, model, ema, opt, state, config_json(cfg) | {"model": model.cfg.to_dict()})
