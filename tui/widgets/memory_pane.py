@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
 from agent.chat_intents import ReferenceRow
+from tui.widgets.measured_table import MeasuredTable
 
 KIND_NAMES = {"shot": "film", "doc": "document", "render": "rendered"}
 
@@ -28,7 +29,7 @@ class MemoryPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("Memory: not read yet.", id="memory-summary")
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="memory-table")
+        table = MeasuredTable(cursor_type="row", zebra_stripes=True, id="memory-table")
         table.add_columns("reference", "kind", "items")
         yield table
 

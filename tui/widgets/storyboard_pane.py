@@ -18,6 +18,7 @@ from agent.storyboard import Storyboard
 from reelgraph.errors import InputError
 from tui.messages import StoryboardEdited
 from tui.text import board_facts, seconds
+from tui.widgets.measured_table import MeasuredTable
 
 COLUMNS = (("id", "shot"), ("duration_s", "sec"), ("camera", "camera"), ("prompt", "prompt"))
 FIELD_NAMES = {"duration_s": "duration", "camera": "camera", "prompt": "prompt"}
@@ -55,7 +56,7 @@ class StoryboardPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("No storyboard yet. Say: plan a 60-second film about ...", id="board-title")
-        table = DataTable(cursor_type="cell", zebra_stripes=True, id="board-table")
+        table = MeasuredTable(cursor_type="cell", zebra_stripes=True, id="board-table")
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
