@@ -216,25 +216,23 @@ class Decoder(nn.Module):
         cf = x.shape[1]
         x5 = x.reshape(b, t, cf, h, w)
         prev = torch.cat([x5[:, :1], x5[:, :-1]], dim=1)  # latent 0 sees itself (replicate padding)
-        mixed = self.causal(torch.cat([x5, prev], dim=2).reshape(b * t, 2 * cf, h, w)) + x
-        if self.ahead is not None:
+        x = self.causal(torch.cat([x5, prev], dim=2).reshape(b * t, 2 * cf, h, w)) + x
+        if self.ahead is not None:  # x5 still holds the features before the causal mix
             nxt = torch.cat([x5[:, 1:], x5[:, -1:]], dim=1)  # the last latent sees itself
-            mixed = mixed + self.ahead(torch.cat([x5, nxt], dim=2).reshape(b * t, 2 * cf, h, w))
-        x = mixed
+            x = x + self.ahead(torch.cat([x5, nxt], dim=2).reshape(b * t, 2 * cf, h, w))
         for block in self.blocks:
             x = block(x)
         x = self.unfold(F.silu(x))  # (B*t, 4*C8, h, w)
         x = x.reshape(b * t * TEMPORAL_FACTOR, cf, h, w).contiguous(memory_format=torch.channels_last)
-        x = self.frame_block(x)
-        mixes = list(self.frame_mix) if self.frame_mix is not None else []
-        if mixes:
-            x = mixes[0](x, b)
+        x = self._mix_frames(0, self.frame_block(x), b)
         for i, up in enumerate(self.up):
-            x = up(F.silu(x))
-            if mixes:
-                x = mixes[i + 1](x, b)
+            x = self._mix_frames(i + 1, up(F.silu(x)), b)
         x = self.out(F.silu(x))  # (B*t*4, 3, 8h, 8w)
         return x.reshape(b, t * TEMPORAL_FACTOR, 3, x.shape[-2], x.shape[-1])
+
+    def _mix_frames(self, level: int, x: torch.Tensor, clips: int) -> torch.Tensor:
+        """The frame mix of resolution ``level`` (0: coarsest), or ``x`` as it is without frame mixes."""
+        return x if self.frame_mix is None else self.frame_mix[level](x, clips)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -11,9 +11,10 @@ starts from the noised latents of an existing clip instead of pure noise.
 
 Long shots are made window by window: each new window is conditioned on the last frames of what
 was already made (re-encoded from the output pixels), so working memory is that of one window
-whatever the duration; ``window_join.carry_join`` hides the handover. Frames the caller gives (the image, the clip being extended, the two clips
-being joined) appear in the output *verbatim*: the window decodes its context frames too, and those
-decoded copies are thrown away, never the given pixels (``GenerationInfo.given`` says where they are).
+whatever the duration, and ``window_join.carry_join`` hides the handover. Frames the caller gives
+(the image, the clip being extended, the two clips being joined) appear in the output *verbatim*:
+the window decodes its context frames too, and those decoded copies are thrown away, never the given
+pixels (``GenerationInfo.given`` says where they are).
 
 Steps follow diffusers' pipelines: check inputs, encode prompt, prepare latents, denoise, decode.
 """
@@ -374,7 +375,8 @@ class Generator:
             known[:, :k] = True
             z = self._denoise(job, n_lat, torch.cat([ctx, body], 2), known, source=torch.cat([ctx, body], 2), strength=strength)
             dec = self._decode(z, job.height, job.width)
-            frames = carry_join(dec[pixel_frames(k):][: len(chunk)], tail[-1], dec[pixel_frames(k) - 1])
+            c = pixel_frames(k)  # drop the decoded context; start where the real tail ends
+            frames = carry_join(dec[c:][: len(chunk)], tail[-1], dec[c - 1])
             out.append(frames)
             done += len(frames)
             tail = np.concatenate([tail, frames])[-pixel_frames(k_max):]

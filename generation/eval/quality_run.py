@@ -76,12 +76,10 @@ def _round(v: float | None, digits: int = 4) -> float | None:
     return None if v is None else round(v, digits)
 
 
-def _group_join_means(seams: list[SeamCase]) -> dict[str, float | None]:
-    out = {}
-    for who in ("generated", "rendered"):
-        v = [getattr(s, f"{who}_group_join_ratio") for s in seams if getattr(s, f"{who}_group_join_ratio") is not None]
-        out[f"{who}_group_join_ratio_mean"] = _round(float(np.mean(v))) if v else None
-    return out
+def _mean(values) -> float | None:
+    """Rounded mean of the values that are not None (None when none are)."""
+    v = [x for x in values if x is not None]
+    return _round(float(np.mean(v))) if v else None
 
 
 @dataclass
@@ -135,12 +133,12 @@ class QualityReport:
         ]
         if self.seams:
             g = [s.generated_seam_ratio for s in self.seams if s.generated_seam_ratio is not None]
-            w = [s.rendered_seam_ratio for s in self.seams if s.rendered_seam_ratio is not None]
             rows.append(dict(case="seams", **common | {"seconds": self.settings.long_seconds}, steps=self.steps,
-                             clips=len(self.seams), generated_seam_ratio_mean=_round(float(np.mean(g))) if g else None,
+                             clips=len(self.seams), generated_seam_ratio_mean=_mean(g),
                              generated_seam_ratio_max=_round(max(g)) if g else None,
-                             rendered_seam_ratio_mean=_round(float(np.mean(w))) if w else None,
-                             **_group_join_means(self.seams),
+                             rendered_seam_ratio_mean=_mean(s.rendered_seam_ratio for s in self.seams),
+                             generated_group_join_ratio_mean=_mean(s.generated_group_join_ratio for s in self.seams),
+                             rendered_group_join_ratio_mean=_mean(s.rendered_group_join_ratio for s in self.seams),
                              generated_temporal=_round(float(np.mean([s.generated_temporal for s in self.seams]))),
                              rendered_temporal=_round(float(np.mean([s.rendered_temporal for s in self.seams]))),
                              per_clip=[asdict(s) | {"joins": list(s.joins)} for s in self.seams],

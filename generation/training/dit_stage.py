@@ -8,7 +8,6 @@ Every ``eval_every`` steps rank 0 scores the EMA weights with the evaluator (``E
 
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
@@ -25,7 +24,7 @@ from generation.training.export import export
 from generation.training.run_log import Logger
 from generation.training.schedule import lr_at, time_is_up
 from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
-from generation.training.trained_autoencoder import load_trained_autoencoder
+from generation.training.trained_autoencoder import load_trained_autoencoder, stage_record
 from reelgraph.errors import InputError
 
 
@@ -44,7 +43,7 @@ def latent_stats(ae: VideoAutoencoder, clips: WorldClips, shape: ClipSpec, n: in
 def check_latents_match(cfg: TrainConfig, state: StageState) -> None:
     """Refuse to go on training a DiT on the latents of a different autoencoder step."""
     folder = cfg.out / "dit"
-    ae_step = json.loads((cfg.out / "autoencoder" / "state.json").read_text())["state"]["step"]
+    ae_step = stage_record(cfg.out / "autoencoder")["state"]["step"]
     if state.extra.setdefault("ae_step", ae_step) != ae_step:
         raise InputError(f"{folder} was trained on the latents of autoencoder step {state.extra['ae_step']}, but the "
                          f"autoencoder is now at step {ae_step}; delete {folder} to retrain the DiT on the new latents")
