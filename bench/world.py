@@ -54,7 +54,7 @@ def render_throughput(width: int, height: int, clips: int = 6, frames: int = 48)
 def evaluator_cases(n: int, weights: Path = SHIPPED_WEIGHTS) -> None:
     model = load_evaluator(weights)
     draws = [draw_clip(TEST_STREAM, i) for i in range(n)]
-    clips = [render_draw(d) for d in draws]
+    clips = [render_draw(d, model.config) for d in draws]  # the frames this evaluator reads
     t0, c0 = time.perf_counter(), time.process_time()
     acc = attribute_accuracy(model, clips, [d.spec for d in draws])
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0

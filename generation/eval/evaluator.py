@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from generation.eval.motion import SUMMARY_SIZE, flow_summary, local_flow
 from generation.world.spec import SCORED_ATTRIBUTES
 from reelgraph.errors import InputError, ModelUnavailable
 
@@ -63,18 +64,31 @@ class EvaluatorConfig:
     time): a bird or a ball covers one or two of the 24x24 stem cells, which a 3x3 average all but
     erases (fly_across read as still 15 times in 16, 2026-12-01), while a maximum keeps it. Its
     projection starts at zero, so weights trained without it load and score unchanged."""
-    film_diff: bool = False
-    """Also read, with every sample, its difference to the film frame just before it. Samples of a
-    long clip lie up to 0.7 s apart: a pan moves fine texture (trees, windows) further than its own
+    film_diff: bool = True
+    """Also read, with every sample, the film frame just before it (and their difference). Samples of
+    a long clip lie up to 0.7 s apart: a pan moves fine texture (trees, windows) further than its own
     spacing in that time, so sample-to-sample differences alias (pan_right read as pan_left 13 times
     in 400 clips, 2026-12-01), and a slow approach changes little between two samples. One film frame
-    apart, everything moves a pixel or two, the regime in which a difference says which way (the
-    RGB-difference stream of temporal segment networks). Its stem weights start at zero, so weights
-    trained without it load and score unchanged. Off by default: 1,600 steps of fine-tuning the
-    shipped weights with it on a CPU moved motion +0.01 and lost as much elsewhere (600 clips,
-    BENCHMARKS.md), so it has not yet earned its cost (twice the frames rendered per training clip)."""
+    apart, everything moves a pixel or two, the regime in which motion can be measured. Its stem
+    weights start at zero, so weights trained without it load and score unchanged. On its own it did
+    not pay (1,600 steps of fine-tuning moved motion +0.01, session 5); it is on because ``flow``
+    reads these frames."""
+    flow: bool = True
+    """Also read the local motion (Lucas–Kanade, ``motion.local_flow``) from the film frame before
+    each sample to the sample: per stem cell, added to the stem's output, and summarised per clip
+    (``motion.flow_summary``) straight into the projection. Needs ``film_diff``. Difference images say
+    that something moved; which way is a product with the image gradient that the network learned
+    slowly (pan_right read as pan_left 11 times, dolly as static 17 times in 400 clips, 2026-12-02),
+    and the fit hands it over directly: the sign of the median flow alone tells pan direction on 42 of
+    42 held-out clips. Both projections start at zero, so weights trained without flow load and score
+    unchanged. Fine-tuned 1,200 steps with it, the shipped evaluator went from 0.763 to 0.86 on
+    camera motion and 0.668 to 0.708 on subject motion (600 fresh clips, BENCHMARKS.md session 7)."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
+
+    def __post_init__(self) -> None:
+        if self.flow and not self.film_diff:
+            raise InputError("EvaluatorConfig.flow reads the film frame before each sample: it needs film_diff=True")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))  # key order kept: heads stay in SCORED_ATTRIBUTES order
@@ -89,6 +103,7 @@ class EvaluatorConfig:
         raw.setdefault("stem_stride", 2)
         raw.setdefault("peak_branch", False)  # checkpoints from before 2026-12-01 have none
         raw.setdefault("film_diff", False)  # nor from before session 5 (2026-12-01, evening)
+        raw.setdefault("flow", False)  # nor from before session 7 (2026-12-02)
         return cls(**raw)
 
     @property
@@ -97,9 +112,9 @@ class EvaluatorConfig:
         return 6 if self.film_diff else 3
 
     def core(self) -> "EvaluatorConfig":
-        """This config minus the parts that start at zero (peak branch, film differences): two
+        """This config minus the parts that start at zero (peak branch, film differences, flow): two
         configs with the same core can start one from the other's weights."""
-        return replace(self, peak_branch=False, film_diff=False)
+        return replace(self, peak_branch=False, film_diff=False, flow=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -150,6 +165,14 @@ class Evaluator(nn.Module):
         self.stem = nn.Sequential(
             nn.Conv2d(9 if config.film_diff else 6, w[0], k, stride=st, padding=(k - st + 1) // 2, bias=False), nn.BatchNorm2d(w[0]), nn.ReLU()
         )
+        # flow: (u, v) per stem cell -> stem channels, added to the stem's output. The BatchNorm
+        # matters: flow is small (0.1 on average) and its zero-started projection, trained without
+        # one, stayed at 0.01 after 600 steps, too weak to change a prediction
+        self.flow_in = nn.Sequential(nn.Conv2d(2, w[0], 3, padding=1, bias=False), nn.BatchNorm2d(w[0])) if config.flow else None
+        # and its per-clip summary (region means, residual extremes) straight to the projection: the
+        # stem's flow channels alone were slow to be used (their BatchNorm scale 0.01 after 300 steps)
+        # while a linear read of the summary tells pan direction on every held-out clip
+        self.flow_proj = nn.Linear(SUMMARY_SIZE, config.feature_dim) if config.flow else None
         self.blocks = nn.ModuleList(SpaceTimeBlock(a, b) for a, b in zip(w[:-1], w[1:]))
         # after the stages: (B, C, T, 3, 3) at 96 px, pooled to 3x3 (top/middle/bottom keeps the
         # horizon's height, which is the camera angle) for "mean over time" and "late minus early"
@@ -183,13 +206,17 @@ class Evaluator(nn.Module):
             nn.init.zeros_(self.peak.bias)
         if self.config.film_diff:  # likewise: the film-difference channels start unread
             nn.init.zeros_(self.stem[0].weight[:, 6:])
+        if self.flow_in is not None:  # and so does the flow, through its BatchNorm's scale
+            nn.init.zeros_(self.flow_in[1].weight)
+            nn.init.zeros_(self.flow_proj.weight)
+            nn.init.zeros_(self.flow_proj.bias)
 
     def load_start(self, start: "Evaluator") -> None:
         """Take ``start``'s weights (same ``core`` config) and leave what it lacks (peak branch,
-        film-difference stem channels) at its zero init, so this network scores as ``start`` does
+        film-difference stem channels, flow projections) at its zero init, so this network scores as ``start`` does
         until training moves it."""
         if start.config.core() != self.config.core() or (start.config.peak_branch and not self.config.peak_branch) or (
-                start.config.film_diff and not self.config.film_diff):
+                start.config.film_diff and not self.config.film_diff) or (start.config.flow and not self.config.flow):
             raise InputError(f"cannot start an evaluator of config {self.config} from one of another shape ({start.config})")
         theirs = start.state_dict()
         stem = theirs["stem.0.weight"]
@@ -198,13 +225,13 @@ class Evaluator(nn.Module):
             wide[:, : stem.shape[1]] = stem
             theirs["stem.0.weight"] = wide
         missing = self.load_state_dict(theirs, strict=False).missing_keys
-        if any(not k.startswith("peak.") for k in missing):
+        if any(not k.startswith(("peak.", "flow_in.", "flow_proj.")) for k in missing):
             raise InputError(f"the starting evaluator lacks weights this one needs: {missing}")
 
     def features(self, clips: torch.Tensor) -> torch.Tensor:
         """clips: (B, 3, T, S, S) in [-1, 1], or (B, 6, T, S, S) with the previous film frames ->
         penultimate features (B, feature_dim), float32. Works for any T >= 1 (a single frame gives a
-        per-frame appearance feature); without previous film frames their differences read as 0."""
+        per-frame appearance feature); without previous film frames their differences and flow read as 0."""
         b, c, t, h, w = clips.shape
         if c not in (3, 6):
             raise InputError(f"the evaluator reads (B, 3 or 6, T, S, S) clips, got {tuple(clips.shape)}")
@@ -215,6 +242,13 @@ class Evaluator(nn.Module):
         x = torch.cat(parts, dim=1)  # (B, 6 or 9, T, S, S)
         x = x.transpose(1, 2).reshape(b * t, x.shape[1], h, w)  # (B*T, 6 or 9, S, S)
         x = self.stem(x)  # (B*T, w0, S/stride, S/stride)
+        flow = None
+        if self.flow_in is not None and c == 6:  # without previous film frames there is no motion to read
+            prev = clips[:, 3:].transpose(1, 2).reshape(b * t, 3, h, w)
+            cur = rgb.transpose(1, 2).reshape(b * t, 3, h, w)
+            stride = self.config.stem_stride
+            flow = local_flow(prev, cur, cell=stride, window=2 * stride)  # (B*T, 2, S/stride, S/stride)
+            x = x + self.flow_in(flow)
         for block in self.blocks:
             x = block(x, t)  # ... -> (B*T, C, S/(stride*8), S/(stride*8))
         peak = x.amax(dim=(2, 3)).reshape(b, t, -1) if self.peak is not None else None  # (B, T, C)
@@ -226,6 +260,8 @@ class Evaluator(nn.Module):
         h = self.project[0](torch.cat([mean, change], dim=1))  # (B, feature_dim)
         if peak is not None:
             h = h + self.peak(torch.cat([peak.mean(dim=1), peak.amax(dim=1)], dim=1))
+        if flow is not None:
+            h = h + self.flow_proj(flow_summary(flow.reshape(b, t, *flow.shape[1:])))
         return self.project[2](self.project[1](h)).float()  # LayerNorm, ReLU -> (B, feature_dim)
 
     def forward(self, clips: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor]:

@@ -304,8 +304,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default=TrainConfig.device, help="cpu, or cuda when a GPU is lent")
     ap.add_argument("--size", type=int, default=EvaluatorConfig.size, help="canvas side in pixels")
     ap.add_argument("--frames", type=int, default=EvaluatorConfig.num_frames, help="frames read per clip")
-    ap.add_argument("--film-diff", action="store_true",
-                    help="also read each sample's difference to the film frame before it (EvaluatorConfig.film_diff)")
+    ap.add_argument("--film-diff", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.film_diff,
+                    help="read each sample with the film frame before it (EvaluatorConfig.film_diff; --no-film-diff "
+                         "also turns --flow off)")
+    ap.add_argument("--flow", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.flow,
+                    help="read local motion from each film-frame pair (EvaluatorConfig.flow)")
     ap.add_argument("--max-duration", type=float, default=TrainConfig.max_duration_s, help="longest clip, seconds")
     ap.add_argument("--soften-max", type=float, default=AugmentConfig.soften_max)
     ap.add_argument("--blur-max", type=float, default=AugmentConfig.blur_sigma_max)
@@ -315,7 +318,8 @@ def main(argv: list[str] | None = None) -> None:
                       init_from=args.init, warmup=args.warmup, render_workers=args.render_workers, device=args.device,
                       fresh_per_batch=args.fresh_per_batch, export_to=None if args.no_export else SHIPPED_WEIGHTS,
                       max_duration_s=args.max_duration,
-                      model=EvaluatorConfig(num_frames=args.frames, size=args.size, film_diff=args.film_diff),
+                      model=EvaluatorConfig(num_frames=args.frames, size=args.size, film_diff=args.film_diff,
+                                            flow=args.flow and args.film_diff),
                       augment=AugmentConfig(soften_max=args.soften_max, blur_sigma_max=args.blur_max, noise_max=args.noise_max))
     (cfg.out_dir).mkdir(parents=True, exist_ok=True)
     (cfg.out_dir / "train_config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))

@@ -20,8 +20,8 @@ def model():
 
 
 @pytest.fixture(scope="module")
-def clips():
-    return [render_draw(draw_clip(TEST_STREAM, 10_000 + i)) for i in range(48)]
+def clips(model):
+    return [render_draw(draw_clip(TEST_STREAM, 10_000 + i), model.config) for i in range(48)]
 
 
 def test_frechet_of_gaussian_features():

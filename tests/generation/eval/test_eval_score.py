@@ -35,7 +35,7 @@ def test_own_caption_beats_wrong_prompt(model):
     wins = 0
     for i in range(6):
         draw = draw_clip(TEST_STREAM, 20_000 + i)
-        frames = render_draw(draw)
+        frames = render_draw(draw, model.config)
         own = score_frames(frames, caption(draw.spec, "detailed", rng), model)
         wrong = score_frames(frames, caption(other_spec(draw.spec), "detailed", rng), model)
         assert own.asked, "the parser understood nothing in a detailed caption"

@@ -65,8 +65,8 @@ def test_a_film_diff_network_starts_as_the_one_it_grows_from():
     """Started from a network without film differences, one with them gives the same features for any
     input until training moves its new stem channels; it also reads clips without previous frames."""
     torch.manual_seed(0)
-    old = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, film_diff=False)).eval()
-    new = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, film_diff=True)).eval()
+    old = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, film_diff=False, flow=False)).eval()
+    new = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, film_diff=True, flow=False)).eval()
     new.load_start(old)
     x = torch.rand(2, 6, 5, 32, 32) * 2 - 1
     with torch.no_grad():
@@ -177,7 +177,7 @@ def test_rendered_samples_read_as_the_whole_clip(film_diff):
     from generation.world.render import render_clip
 
     draw = next(d for d in (draw_clip(TEST_STREAM, 40_000 + i) for i in range(50)) if 30 <= d.total_frames <= 60)
-    reader = replace(EvaluatorConfig(), film_diff=film_diff)
+    reader = replace(EvaluatorConfig(), film_diff=film_diff, flow=film_diff)
     sample = render_draw(draw, reader)
     whole = render_clip(draw.spec, width=draw.width, height=draw.height, num_frames=draw.total_frames, fps=draw.fps,
                         seed=draw.seed)

@@ -41,7 +41,7 @@ def test_new_run_starts_from_given_weights(tmp_path):
 
     small = dict(widths=(8, 8, 8, 8), feature_dim=16)
     torch.manual_seed(3)
-    start = Evaluator(EvaluatorConfig(**small, peak_branch=False, film_diff=False))
+    start = Evaluator(EvaluatorConfig(**small, peak_branch=False, film_diff=False, flow=False))
     save_evaluator(start, tmp_path / "start.safetensors")
     cfg = TrainConfig(out_dir=tmp_path / "run", export_to=None, steps=0, batch_size=4, fresh_per_batch=2,
                       heldout_clips=2, checkpoint_every_s=0, init_from=tmp_path / "start.safetensors",
