@@ -5,10 +5,11 @@ difference image says *that* something changed but its sign pattern only says *w
 with the image gradient, a product a small conv net learns slowly from the few fresh clips a CPU can
 render (the shipped evaluator read pan_right as pan_left 11 times and dolly as static 17 times in 400
 clips, 2026-12-02). The brightness-constancy least-squares fit makes that product explicitly: per
-cell, the displacement ``(u, v)`` minimising ``sum (Ix u + Iy v + It)^2`` over a window, which is
-exact to first order for the pixel or two one film frame moves anything in the world. It is the
-optical-flow stream of two-stream action recognition, computed in closed form at the evaluator's
-canvas resolution, differentiable-free and cheap (a few pooled products per pixel).
+cell, the displacement ``(u, v)`` minimising ``sum (Ix u + Iy v + It)^2`` over a window, a
+first-order fit that suits the pixel or two one film frame moves anything in the world. It plays
+the part of the optical-flow stream of two-stream action recognition, computed in closed form at the
+evaluator's canvas resolution, with nothing to learn and little to compute (a few pooled products
+per pixel).
 
 Flat regions (sky, letterbox bars) have no gradient and so no measurable motion: the fit is
 regularised towards zero there, so their flow reads 0 rather than noise.
