@@ -170,8 +170,8 @@ class Evaluator(nn.Module):
         # one, stayed at 0.01 after 600 steps, too weak to change a prediction
         self.flow_in = nn.Sequential(nn.Conv2d(2, w[0], 3, padding=1, bias=False), nn.BatchNorm2d(w[0])) if config.flow else None
         # and its per-clip summary (region means, residual extremes) straight to the projection: the
-        # stem's flow channels alone were slow to be used (their BatchNorm scale 0.01 after 300 steps)
-        # while a linear read of the summary tells pan direction on every held-out clip
+        # stem's flow channels alone were slow to be used (their BatchNorm scale 0.01 after 300 steps),
+        # though the sign of the median flow alone tells pan direction on every held-out clip
         self.flow_proj = nn.Linear(SUMMARY_SIZE, config.feature_dim) if config.flow else None
         self.blocks = nn.ModuleList(SpaceTimeBlock(a, b) for a, b in zip(w[:-1], w[1:]))
         # after the stages: (B, C, T, 3, 3) at 96 px, pooled to 3x3 (top/middle/bottom keeps the

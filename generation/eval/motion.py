@@ -51,7 +51,8 @@ def local_flow(prev: torch.Tensor, cur: torch.Tensor, cell: int = 4, window: int
     products = torch.cat([ix * ix, ix * iy, iy * iy, ix * it, iy * it], dim=1)  # (N, 5, H, W)
     pad = (window - cell) // 2
     s = F.avg_pool2d(F.pad(products, (pad, pad, pad, pad), mode="replicate"), window, stride=cell)
-    sxx, sxy, syy, sxt, syt = (s[:, i] + (eps if i in (0, 2) else 0.0) for i in range(5))
+    sxx, sxy, syy, sxt, syt = s.unbind(dim=1)
+    sxx, syy = sxx + eps, syy + eps
     det = sxx * syy - sxy * sxy
     u = -(syy * sxt - sxy * syt) / det
     v = -(sxx * syt - sxy * sxt) / det
@@ -77,8 +78,9 @@ def flow_summary(flow: torch.Tensor) -> torch.Tensor:
     Per sample: the mean (u, v) of each grid region (camera motion, which moves everything), and the
     largest rightward, leftward, downward and upward motion of any cell relative to the sample's
     median motion (a subject moving against its background). Then each averaged and maximised over
-    the samples after the first, whose film frame is itself and so has no motion. A linear read of
-    the region means alone gets pan direction right on 42 of 42 held-out clips (2026-12-02)."""
+    the samples after the first, whose film frame is itself and so has no motion. The motion is
+    there to be read: the sign of a clip's median flow alone gets pan direction right on 42 of 42
+    held-out clips (2026-12-02)."""
     b, t, _, h, w = flow.shape
     moving = flow[:, 1:] if t > 1 else flow  # (B, T', 2, H, W)
     flat = moving.reshape(-1, 2, h, w)
