@@ -217,7 +217,7 @@ def chat(
 @app.command()
 def train(
     ctx: typer.Context,
-    preset: str = typer.Option("tiny", "--preset", help="Model size and batch recipe: tiny (CPU), small (GPU / long runs), test (seconds)."),
+    preset: str = typer.Option("tiny", "--preset", help="Model size and batch recipe: tiny (CPU; the shipped generator's), tiny2 (the tiny DiT on a sharper 16-channel autoencoder trained with a patch discriminator), small (GPU / long runs), test (seconds)."),
     stage: str = typer.Option("all", "--stage", help="autoencoder, dit, or all (autoencoder first, then the DiT on its latents); decoder refines a trained autoencoder's decoder against flicker at latent-group joins (encoder frozen, so the DiT stays valid; needs a run or --init-from)."),
     out: Path = typer.Option(Path("runs/generator"), "--out", help="Checkpoint folder; resumes from it; <out>/export is a loadable generator."),
     max_minutes: float = typer.Option(0.0, "--max-minutes", min=0.0, help="Stop after a checkpoint once this much time passed (0: no limit)."),
@@ -226,6 +226,8 @@ def train(
     eval_every: Optional[int] = typer.Option(None, "--eval-every", min=0, help="DiT steps between evaluator scores of held-out prompts, logged to <out>/dit/log.jsonl (0: never; default: the preset's)."),
     evaluator: Optional[Path] = typer.Option(None, "--evaluator", help="Evaluator checkpoint for those scores (default: the shipped one)."),
     init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start a new run from this generator folder instead of random weights (e.g. generation/weights/generator, to train the shipped model further); ignored once --out holds a run."),
+    dit_init: Optional[Path] = typer.Option(None, "--dit-init", help="Start a fresh DiT from this generator folder's DiT wherever the weights fit (all but the latent in/out layers when the latent channels differ): a DiT for a new autoencoder that keeps what the old one learned."),
+    adv_weight: Optional[float] = typer.Option(None, "--adv-weight", min=0.0, help="Weight of the patch discriminator in the autoencoder and decoder stages (0: none; default: the preset's, 0.3 for tiny2)."),
 ) -> None:
     """Train the built-in video autoencoder and diffusion transformer on the procedural world
     (runs unchanged under torchrun: `torchrun --nproc_per_node N -m generation.train ...`)."""
@@ -236,7 +238,8 @@ def train(
 
         raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit, decoder or all")
     run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads, eval_every=eval_every,
-                     evaluator=evaluator, render_workers=render_workers, init_from=init_from))
+                     evaluator=evaluator, render_workers=render_workers, init_from=init_from, dit_init=dit_init,
+                     adv_weight=adv_weight))
 
 
 @app.command("eval")

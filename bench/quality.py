@@ -8,7 +8,9 @@ Held-out prompts are detailed captions of sampled world specs from their own see
 size and length. Cases (one JSON object each, on stdout): ``generated`` (per-attribute accuracy vs
 the spec, temporal consistency, Fréchet distance to the renders, what limits each target attribute,
 timing), ``world_render`` (the same figures for the renders: the ceiling through this evaluator;
-its Fréchet distance is to a second render of every spec, the floor), ``seams`` (long multi-window
+its Fréchet distance is to a second render of every spec, the floor), ``autoencoder_round_trip``
+(the renders encoded and decoded by the generator's autoencoder: what the DiT could at best reach;
+``limited_by`` says ``autoencoder`` where this falls below a target the renders meet), ``seams`` (long multi-window
 generations: jump at window joins over the median jump inside windows, beside a seamless render).
 Progress goes to stderr.
 """
@@ -43,6 +45,8 @@ def main() -> None:
     p.add_argument("--style", default="detailed", help="Caption style of the prompts: short, detailed or long.")
     p.add_argument("--long-count", type=int, default=3, help="Prompts also generated long for the seam score.")
     p.add_argument("--long-seconds", type=float, default=4.0, help="Length of the long generations.")
+    p.add_argument("--reconstruct", action=argparse.BooleanOptionalAction, default=True,
+                   help="Also score the renders after a round trip through the autoencoder (its ceiling).")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="Generator checkpoint folder.")
     p.add_argument("--evaluator", type=Path, default=SHIPPED_WEIGHTS, help="Evaluator checkpoint (safetensors).")
@@ -56,7 +60,8 @@ def main() -> None:
     evaluator = load_evaluator(a.evaluator)
     gen.text_to_image("warm-up", width=64, height=64, steps=1)  # first-call costs out of the timings
     settings = QualitySettings(count=a.count, seconds=a.seconds, preview=a.preview, steps=a.steps, style=a.style,
-                               long_count=min(a.long_count, a.count), long_seconds=a.long_seconds, start=a.start)
+                               long_count=min(a.long_count, a.count), long_seconds=a.long_seconds, start=a.start,
+                               reconstruct=a.reconstruct)
     bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TimeRemainingColumn(), console=Console(stderr=True))
     tasks: dict[str, int] = {}

@@ -289,4 +289,4 @@ def DiT_small(latent_channels: int = 8) -> DiTConfig:
     return DiTConfig(latent_channels=latent_channels, width=256, depth=8, heads=4)
 
 
-DiT_models = {"tiny": DiT_tiny, "small": DiT_small}
+DiT_models = {"tiny": DiT_tiny, "small": DiT_small, "tiny2": DiT_tiny}

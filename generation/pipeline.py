@@ -141,6 +141,13 @@ class Generator:
             x = self.autoencoder.decode(z * self._std + self._mean, height, width)
         return tensor_to_frames(x[0]).cpu().numpy()
 
+    def reconstruct(self, frames: np.ndarray) -> np.ndarray:
+        """uint8 (T, H, W, 3) through the autoencoder and back, whole clip at once (meant for clips of a
+        few seconds). What the generator could show at best: anything the round trip loses, no DiT
+        can put back (``bench/quality.py`` scores it as the autoencoder's ceiling)."""
+        frames = as_frames(frames, "frames")
+        return self._decode(self._encode(frames), frames.shape[1], frames.shape[2])[: len(frames)]
+
     def _latent_hw(self, height: int, width: int) -> tuple[int, int]:
         f = self.cfg.autoencoder.spatial_factor
         return math.ceil(height / f), math.ceil(width / f)

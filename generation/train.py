@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ae-steps", type=int)
     p.add_argument("--dit-steps", type=int)
     p.add_argument("--decoder-steps", type=int, help="Steps of the decoder stage (default 3000).")
+    p.add_argument("--adv-weight", type=float, help="Weight of the patch discriminator in the autoencoder stage "
+                   "(0: none; tiny2 default 0.3).")
+    p.add_argument("--adv-start", type=int, help="Autoencoder step the discriminator starts at.")
     p.add_argument("--max-minutes", type=float)
     p.add_argument("--threads", type=int)
     p.add_argument("--render-workers", type=int, help="Processes rendering training clips (0: the trainer renders them).")
@@ -74,14 +77,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--eval-every", type=int, help="DiT steps between evaluator scores of held-out prompts (0: never).")
     p.add_argument("--eval-prompts", type=int, help="Held-out prompts generated per evaluator score.")
     p.add_argument("--evaluator", type=Path, help="Evaluator checkpoint for those scores (default: the shipped one).")
+    p.add_argument("--dit-init", type=Path, help="Generator folder whose DiT weights start a fresh DiT stage where "
+                   "they fit (all but the latent in/out layers when the latent channels differ).")
     p.add_argument("--init-from", type=Path,
                    help="Generator folder to start a new run from (e.g. generation/weights/generator); ignored once --out holds a run.")
     a = p.parse_args(argv)
     run(build_config(a.preset, stage=a.stage, out=a.out, ae_steps=a.ae_steps, dit_steps=a.dit_steps, decoder_steps=a.decoder_steps,
-                     max_minutes=a.max_minutes, threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
+                     adv_weight=a.adv_weight, adv_start=a.adv_start, max_minutes=a.max_minutes, threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
                      render_workers=a.render_workers,
                      eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator,
-                     init_from=a.init_from))
+                     init_from=a.init_from, dit_init=a.dit_init))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """One quality measurement of a generator: generate the held-out prompts, render the same specs
-with the world, score both through the evaluator, and measure seams on a few long generations.
+with the world, pass the renders through the generator's autoencoder, score all three through the
+evaluator, and measure seams on a few long generations.
 
 ``bench/quality.py`` is a thin command line around ``measure_quality``; tests run it with a tiny
 generator. Everything the figures depend on (sizes, steps, seeds, prompt indices, the evaluator's
@@ -52,6 +53,8 @@ class QualitySettings:
     long_seconds: float = 4.0
     """Length of those long generations (4 s = 96 frames = 5 windows)."""
     start: int = 0
+    reconstruct: bool = True
+    """Also score the renders after a round trip through the autoencoder (its ceiling, ~0.4 s a clip)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class QualityReport:
     steps: int
     generated: SetScore
     rendered: SetScore
+    reconstructed: SetScore | None
+    """The renders after a round trip through the generator's autoencoder: the most the DiT can reach."""
     frechet_generated_vs_rendered: float | None
     frechet_rendered_vs_rendered: float | None
     """The floor of the Fréchet distance: the same specs rendered again with other seeds."""
@@ -101,13 +106,17 @@ class QualityReport:
 
     def limits(self) -> dict[str, str]:
         """Per target attribute, what keeps it under the target: ``evaluator`` when even the world's
-        renders score below it (the ceiling), ``generator`` when only the generated clips do."""
+        renders score below it (the ceiling), ``autoencoder`` when the renders pass but their round
+        trip through the generator's autoencoder does not, ``generator`` (the DiT) when only the
+        generated clips fall short."""
         out = {}
         for name in TARGET_ATTRIBUTES:
             if name not in self.generated.accuracy:
                 continue
             if self.rendered.accuracy[name] < TARGET_ACCURACY:
                 out[name] = "evaluator"
+            elif self.reconstructed is not None and self.reconstructed.accuracy[name] < TARGET_ACCURACY:
+                out[name] = "autoencoder"
             elif self.generated.accuracy[name] < TARGET_ACCURACY:
                 out[name] = "generator"
             else:
@@ -115,7 +124,8 @@ class QualityReport:
         return out
 
     def rows(self) -> list[dict]:
-        """One JSON-able object per case: generated, world_render (the ceiling), seams."""
+        """One JSON-able object per case: generated, world_render (the ceiling), autoencoder_round_trip
+        (the renders through the generator's autoencoder), seams."""
         common = dict(count=self.settings.count, start=self.settings.start, style=self.settings.style,
                       width=self.width, height=self.height, fps=self.fps, seconds=self.settings.seconds)
         gen = self.generated.summary()
@@ -131,6 +141,12 @@ class QualityReport:
                  frechet_vs_rerendered=_round(self.frechet_rendered_vs_rendered),
                  s_per_clip=round(self.timing["render_s"] / (2 * self.settings.count), 4)),
         ]
+        if self.reconstructed is not None:
+            rec = self.reconstructed.summary()
+            rec["loss_vs_render"] = {k: round(self.reconstructed.accuracy[k] - self.rendered.accuracy[k], 4)
+                                     for k in self.reconstructed.accuracy}
+            rows.append(dict(case="autoencoder_round_trip", **common, **rec,
+                             s_per_clip=round(self.timing["reconstruct_s"] / self.settings.count, 4)))
         if self.seams:
             g = [s.generated_seam_ratio for s in self.seams if s.generated_seam_ratio is not None]
             rows.append(dict(case="seams", **common | {"seconds": self.settings.long_seconds}, steps=self.steps,
@@ -178,6 +194,13 @@ def measure_quality(generator, evaluator: Evaluator, settings: QualitySettings =
         rerendered.append(render_reference(p, width, height, len(clip), fps, variant=1))
         tick("render", i + 1, len(prompts))
     render_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    reconstructed = []
+    if settings.reconstruct:
+        for i, clip in enumerate(rendered):
+            reconstructed.append(generator.reconstruct(clip))
+            tick("round trip", i + 1, len(rendered))
+    reconstruct_s = time.perf_counter() - t0
     specs = [p.spec for p in prompts]
     t0 = time.perf_counter()
     gen_score = score_clips(evaluator, generated, specs)
@@ -185,13 +208,15 @@ def measure_quality(generator, evaluator: Evaluator, settings: QualitySettings =
     tick("score", 1, 2)
     ren_score = score_clips(evaluator, rendered, specs)
     rerender_score = score_clips(evaluator, rerendered, specs)
+    rec_score = score_clips(evaluator, reconstructed, specs) if reconstructed else None
     tick("score", 2, 2)
     seams = [_seam_case(generator, evaluator, p, settings, width, height, tick, k, settings.long_count)
              for k, p in enumerate(prompts[: settings.long_count])]
     return QualityReport(settings=settings, width=width, height=height, fps=fps, steps=steps, generated=gen_score,
-                         rendered=ren_score, frechet_generated_vs_rendered=_frechet(gen_score, ren_score),
+                         rendered=ren_score, reconstructed=rec_score, frechet_generated_vs_rendered=_frechet(gen_score, ren_score),
                          frechet_rendered_vs_rendered=_frechet(rerender_score, ren_score), seams=seams,
-                         timing=dict(generate_s=generate_s, render_s=render_s, score_generated_s=score_generated_s))
+                         timing=dict(generate_s=generate_s, render_s=render_s, reconstruct_s=reconstruct_s,
+                                     score_generated_s=score_generated_s))
 
 
 def _seam_case(generator, evaluator: Evaluator, p: HeldoutPrompt, settings: QualitySettings, width: int, height: int,

@@ -20,7 +20,8 @@ class TrainConfig:
     """One training run. Presets fill it; the CLI only overrides a few fields."""
 
     preset: str = "tiny"
-    """Model sizes and batch recipe: tiny (CPU), small (GPU or long CPU runs), test (seconds)."""
+    """Model sizes and batch recipe: tiny (CPU), tiny2 (the tiny DiT on a sharper 16-channel autoencoder),
+    small (GPU or long CPU runs), test (seconds)."""
     stage: Stage = "all"
     """autoencoder, dit, or all (autoencoder until ``ae_steps``, then the DiT); or decoder, which
     refines a trained autoencoder's decoder with the encoder frozen (``decoder_stage``)."""
@@ -48,7 +49,7 @@ class TrainConfig:
     """Long enough for three or four group joins per clip: the joins are what the stage is for."""
     decoder_weights: list[float] = field(default_factory=lambda: [0.6, 0.4])
     temporal_weight: float = 1.0
-    """Weight of the frame-difference L1 in the decoder stage's loss."""
+    """Weight of the frame-difference L1 in the reconstruction loss (autoencoder and decoder stages)."""
     dit_shapes: list[ClipSpec] = field(default_factory=lambda: [
         ClipSpec(128, 72, 25), ClipSpec(128, 72, 17), ClipSpec(128, 72, 9), ClipSpec(128, 72, 1), ClipSpec(72, 128, 9)])
     """Clip shapes of the DiT stage; 25 frames = 7 latent frames = one generation window. The first
@@ -60,6 +61,12 @@ class TrainConfig:
     replay_reuse: float = 8.0
     """How many times, on average, an encoded clip is trained on before it is replaced (data prep costs
     about as much as a DiT step on a CPU)."""
+    adv_weight: float = 0.0
+    """Weight of the patch discriminator's term in the autoencoder stage, relative to the
+    reconstruction loss's gradient at the decoder's output (``training.adversary``); 0 = none."""
+    adv_start: int = 2000
+    """Autoencoder step the discriminator starts at."""
+    adv_lr: float = 2e-4
     latent_penalty: float = 1e-3
     """Weight of mean(z^2) in the autoencoder loss: keeps latents near unit scale for the DiT."""
     checkpoint_minutes: float = 4.0
@@ -83,6 +90,9 @@ class TrainConfig:
     spare core: on a 2-core CPU, 1; on a GPU machine, most of its cores (a DiT step there is far
     cheaper than rendering its clips). The clips are the same for any number."""
     allow_bf16: bool = True
+    dit_init: Path | None = None
+    """A generator folder whose DiT starts a *fresh* DiT stage wherever names and shapes match
+    (``warm_start``): for a DiT on a new autoencoder's latents. Ignored once the stage has state."""
     init_from: Path | None = None
     """A generator folder (e.g. the shipped ``generation/weights/generator``) to start a new run from
     instead of random weights; ignored once ``out`` holds a run (``seed_run``)."""
@@ -90,15 +100,18 @@ class TrainConfig:
 
 PRESETS: dict[str, dict] = {
     "tiny": dict(ae_steps=1000),  # the recipe of the first shipped checkpoint (2026-11-25)
+    # the tiny DiT on a sharper 16-channel autoencoder trained at the DiT's own size (session 8)
+    "tiny2": dict(ae_steps=6000, ae_shapes=[ClipSpec(128, 72, 9), ClipSpec(128, 72, 1), ClipSpec(72, 128, 5)],
+                  ae_weights=[0.75, 0.1, 0.15], adv_weight=0.3, adv_start=1000),
     "small": dict(ae_batch=8, dit_batch=32, ae_steps=20000,
                   dit_shapes=[ClipSpec(128, 72, 17), ClipSpec(256, 144, 17), ClipSpec(128, 72, 1), ClipSpec(72, 128, 17)],
                   dit_weights=[0.5, 0.2, 0.15, 0.15]),
-    "test": dict(ae_batch=2, dit_batch=2, ae_steps=2, dit_steps=2, decoder_steps=2, decoder_batch=2,
+    "test": dict(ae_batch=2, adv_start=1, dit_batch=2, ae_steps=2, dit_steps=2, decoder_steps=2, decoder_batch=2,
                  decoder_shapes=[ClipSpec(32, 32, 9)], decoder_weights=[1.0], warmup=1, checkpoint_minutes=0.0, log_every=1,
                  ae_shapes=[ClipSpec(32, 32, 9)], ae_weights=[1.0], dit_shapes=[ClipSpec(32, 32, 9)], dit_weights=[1.0],
                  replay_capacity=8, eval_every=0, eval_prompts=2, eval_steps=1),
 }
-MODEL_SIZE = {"tiny": "tiny", "small": "small", "test": "test"}
+MODEL_SIZE = {"tiny": "tiny", "small": "small", "test": "test", "tiny2": "tiny"}
 
 
 def build_config(preset: str, **overrides) -> TrainConfig:
@@ -108,7 +121,8 @@ def build_config(preset: str, **overrides) -> TrainConfig:
     cfg = replace(TrainConfig(preset=preset), **PRESETS[preset])
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     return replace(cfg, out=Path(cfg.out), evaluator=None if cfg.evaluator is None else Path(cfg.evaluator),
-                   init_from=None if cfg.init_from is None else Path(cfg.init_from))
+                   init_from=None if cfg.init_from is None else Path(cfg.init_from),
+                   dit_init=None if cfg.dit_init is None else Path(cfg.dit_init))
 
 
 def model_configs(preset: str):
@@ -129,4 +143,5 @@ def config_json(cfg: TrainConfig) -> dict:
     d["out"] = str(cfg.out)
     d["evaluator"] = None if cfg.evaluator is None else str(cfg.evaluator)
     d["init_from"] = None if cfg.init_from is None else str(cfg.init_from)
+    d["dit_init"] = None if cfg.dit_init is None else str(cfg.dit_init)
     return d

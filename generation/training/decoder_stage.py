@@ -6,7 +6,8 @@ video steps at every group join (``generation.autoencoder``). Retraining the who
 move the latents and throw the DiT away; refining only the decoder keeps every latent, and so the
 DiT, valid. The loss adds L1 between the decoded and the true frame differences to the usual L1 +
 MSE, because a per-frame loss barely notices a jump between two frames that are each close to
-their targets. Clips are long enough (``decoder_shapes``) to hold several group joins each.
+their targets. Clips are long enough (``decoder_shapes``) to hold several group joins each. With
+``adv_weight`` the autoencoder stage's discriminator (``adversary``) carries on against the decoder.
 
 Starts from ``<out>/autoencoder`` (stage 1, or a seeded shipped generator), saves to
 ``<out>/decoder``; the DiT's exports pick the refined decoder up from there.
@@ -16,15 +17,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 
 from generation.autoencoder import TEMPORAL_FACTOR, VideoAutoencoder
 from generation.checkpoint import load_state
 from generation.precision import choose_precision
+from generation.training.adversary import Adversary
 from generation.training.config import TrainConfig, config_json
 from generation.training.data import WorldClips
 from generation.training.distributed import Dist, wrap
+from generation.training.losses import reconstruction_loss
 from generation.training.run_log import Logger, ReconstructionWindow
 from generation.training.schedule import lr_at, time_is_up
 from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
@@ -42,11 +46,15 @@ def start_from_autoencoder(model: VideoAutoencoder, cfg: TrainConfig) -> int:
     return int(stage_record(source)["state"]["step"])
 
 
-def decoder_loss(y: torch.Tensor, x: torch.Tensor, temporal_weight: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """L1 + MSE on frames plus ``temporal_weight`` x L1 on frame differences; also returns the MSE."""
-    mse = (y - x).pow(2).mean()
-    change = ((y[:, 1:] - y[:, :-1]) - (x[:, 1:] - x[:, :-1])).abs().mean()
-    return (y - x).abs().mean() + mse + temporal_weight * change, mse
+def _adversary(cfg: TrainConfig, d: Dist, folder: Path) -> Adversary | None:
+    """The stage's discriminator (``adv_weight`` > 0): its own saved one, else the autoencoder stage's,
+    which is already trained, so it starts at once; a fresh one waits ``adv_start`` steps."""
+    if cfg.adv_weight <= 0:
+        return None
+    adversary = Adversary(cfg.adv_weight, cfg.adv_start, cfg.adv_lr, d)
+    if adversary.resume(folder) or adversary.resume(cfg.out / "autoencoder"):
+        adversary.start = 0
+    return adversary
 
 
 def train_decoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
@@ -70,6 +78,7 @@ def train_decoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     prec = choose_precision(d.device, cfg.allow_bf16)
     log = Logger(folder, d.main)
     net = wrap(model.decoder, d)
+    adversary = _adversary(cfg, d, folder)
     with WorldClips(cfg.seed + 5 + 1000 * state.step, d.rank, workers=cfg.render_workers) as clips:
         data = clips.batches(cfg.decoder_shapes, cfg.decoder_weights, cfg.decoder_batch)
         noise = torch.Generator().manual_seed(cfg.seed + 3 + state.step)
@@ -85,15 +94,23 @@ def train_decoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
             with prec.autocast():
                 frames = net(z)  # (B, 4t, 3, H', W'), the three leading frames of latent 0 included
             y = frames[:, TEMPORAL_FACTOR - 1:][:, : x.shape[1], :, : x.shape[-2], : x.shape[-1]].float()
-            loss, mse = decoder_loss(y, x, cfg.temporal_weight)
+            loss, mse = reconstruction_loss(y, x, cfg.temporal_weight)
+            adversarial = adversary is not None and adversary.active(state.step)
+            if adversarial:
+                loss = loss + adversary.generator_term(y, loss, model.decoder.out.weight)
             take_step(loss, model, opt, ema, state)
+            if adversarial:
+                adversary.step(x, y)
             state.clips_seen += x.shape[0] * d.world
             window.add(loss.item(), mse.item())
             if state.step % cfg.log_every == 0 or state.step == cfg.decoder_steps:
-                log(stage="decoder", **window.close(state), precision=prec.name, clips=state.clips_seen)
+                log(stage="decoder", **window.close(state), precision=prec.name, clips=state.clips_seen,
+                    **(adversary.last if adversarial else {}))
             done = state.step >= cfg.decoder_steps
             if d.main and (done or time_is_up(cfg, t_start) or time.time() - last_ckpt > 60 * cfg.checkpoint_minutes):
                 save_stage(folder, model, ema, opt, state, config_json(cfg) | {"model": model.cfg.to_dict()})
+                if adversary is not None:
+                    adversary.save(folder)
                 last_ckpt = time.time()
             if time_is_up(cfg, t_start):
                 return False

@@ -45,8 +45,10 @@ def autoencoder_recipe(out: Path) -> str:
 def export(cfg: TrainConfig, dit: DiT, state: StageState) -> Path:
     """Write ``<out>/export``: a generator folder ``Generator.load`` reads (EMA weights, fp32)."""
     ae = load_trained_autoencoder(cfg.out)
+    warm = state.extra.get("warm_start")
+    origin = f", warm-started from {warm['source']}" if warm else ""
     recipe = (f"preset {cfg.preset}; {autoencoder_recipe(cfg.out)}; DiT {state.step} steps "
-              f"({state.elapsed_s / 3600:.2f} h, flow loss {state.last_loss:.4f}), batch {cfg.dit_batch}, "
+              f"({state.elapsed_s / 3600:.2f} h, flow loss {state.last_loss:.4f}{origin}), batch {cfg.dit_batch}, "
               f"clips {[(s.width, s.height, s.num_frames) for s in cfg.dit_shapes]}; world-rendered clips, "
               f"device {torch.cuda.get_device_name() if torch.cuda.is_available() else 'CPU'}; saved {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     save_generator(cfg.out / "export", generator_config(cfg, ae, dit, state, recipe), ae, dit)

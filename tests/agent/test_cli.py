@@ -86,3 +86,18 @@ def test_run_storyboard_and_resume(tmp_path, capsys):
     assert first.out.strip().endswith("board.mp4")
     assert main(args + ["--resume"]) == 0
     assert "board.mp4" in capsys.readouterr().out
+
+
+def test_train_command_passes_the_discriminator_and_warm_start_options(tmp_path):
+    """`reelgraph train` reaches the trainer with --adv-weight (the autoencoder stage logs the
+    discriminator from step 1 of the test preset) and --dit-init (the DiT records its warm start)."""
+    import json
+
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "test", "--stage", "all", "--out", str(out), "--adv-weight", "0.5"]) == 0
+    rows = [json.loads(line) for line in (out / "autoencoder" / "log.jsonl").read_text().splitlines()]
+    assert "d_loss" in rows[-1]
+    again = tmp_path / "again"
+    assert main(["train", "--preset", "test", "--stage", "all", "--out", str(again), "--dit-init", str(out / "export")]) == 0
+    state = json.loads((again / "dit" / "state.json").read_text())["state"]
+    assert state["extra"]["warm_start"]["source"] == str(out / "export")

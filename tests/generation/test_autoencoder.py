@@ -40,6 +40,30 @@ def test_round_trip_shapes(ae, frames, height, width):
     assert torch.isfinite(y).all()
 
 
+def test_level_blocks_add_residual_blocks_and_keep_older_checkpoints_loading():
+    """``level_blocks`` puts residual blocks at the higher resolutions on both sides (identity at
+    initialisation, so a fresh model starts where one without them does), survives the config's JSON
+    round trip, and a config without the field (older checkpoints) builds the old network key for key."""
+    base = AutoencoderConfig(latent_channels=4, channels=(4, 8, 8, 16), low_res_blocks=1)
+    deep = AutoencoderConfig(latent_channels=4, channels=(4, 8, 8, 16), low_res_blocks=1, level_blocks=(1, 0, 2))
+    assert AutoencoderConfig.from_dict(deep.to_dict()) == deep
+    old = base.to_dict()
+    del old["level_blocks"]
+    assert AutoencoderConfig.from_dict(old) == base
+    plain, extra = VideoAutoencoder(base).state_dict(), VideoAutoencoder(deep).state_dict()
+    assert set(plain) < set(extra)
+    added = set(extra) - set(plain)
+    assert {k.split(".")[0] for k in added} == {"encoder", "decoder"}
+    assert sum(k.endswith("conv1.weight") for k in added) == 2 * 3  # three blocks on each side
+    torch.manual_seed(0)
+    a = VideoAutoencoder(base).eval()
+    b = VideoAutoencoder(deep).eval()
+    b.load_state_dict(a.state_dict(), strict=False)  # the shared weights; the new blocks start at identity
+    x = torch.rand(1, 5, 3, 24, 40) * 2 - 1
+    with torch.no_grad():
+        torch.testing.assert_close(b(x)[0], a(x)[0])
+
+
 def test_single_image_is_one_latent_frame(ae):
     """A still image is a one-frame clip: one latent frame, decoded back to one frame."""
     img = torch.rand(1, 1, 3, 32, 48) * 2 - 1

@@ -158,7 +158,7 @@ def test_decoder_stage_refines_the_decoder_and_ships_with_the_dit(tmp_path, text
 def test_decoder_loss_charges_a_jump_more_than_a_steady_error():
     """The same per-frame error costs more as a step between frames (a flicker at a group join)
     than as a constant offset, which a per-frame loss cannot tell apart."""
-    from generation.training.decoder_stage import decoder_loss
+    from generation.training.losses import reconstruction_loss as decoder_loss
 
     x = torch.zeros(1, 8, 3, 4, 4)
     steady = x + 0.1
@@ -167,3 +167,69 @@ def test_decoder_loss_charges_a_jump_more_than_a_steady_error():
     jump[:, :4] -= 0.1  # every frame 0.1 off, as in steady, but the sign flips at the join
     assert decoder_loss(jump, x, 1.0)[0] > decoder_loss(steady, x, 1.0)[0]
     assert decoder_loss(jump, x, 0.0)[0] == pytest.approx(decoder_loss(steady, x, 0.0)[0].item())
+
+
+def test_adversarial_autoencoder_stage_trains_and_resumes_its_discriminator(tmp_path):
+    """With ``adv_weight`` the autoencoder stage trains a patch discriminator from ``adv_start`` on,
+    logs its losses, saves it beside the autoencoder and picks it up again on resume."""
+    from generation.checkpoint import load_state
+    from generation.discriminator import PatchDiscriminator
+
+    out = tmp_path / "run"
+    run(build_config("test", stage="autoencoder", out=out, adv_weight=0.5, adv_start=1))
+    folder = out / "autoencoder"
+    rows = [json.loads(line) for line in (folder / "log.jsonl").read_text().splitlines()]
+    assert "adv" not in rows[0] and {"adv", "adv_scale", "d_loss"} <= set(rows[1])  # off at step 0, on from 1
+    assert np.isfinite([rows[1]["adv"], rows[1]["adv_scale"], rows[1]["d_loss"]]).all()
+    saved = load_state(folder / "discriminator.safetensors")
+    fresh = PatchDiscriminator().state_dict()
+    assert set(saved) == set(fresh) and any(not torch.equal(saved[k], fresh[k]) for k in fresh)
+    run(build_config("test", stage="autoencoder", out=out, adv_weight=0.5, adv_start=1, ae_steps=3))
+    resumed = load_state(folder / "discriminator.safetensors")
+    assert json.loads((folder / "state.json").read_text())["state"]["step"] == 3
+    assert any(not torch.equal(resumed[k], saved[k]) for k in saved)  # trained on from the saved weights
+    # the decoder stage takes the trained discriminator over and uses it from its first step
+    run(build_config("test", stage="decoder", out=out, adv_weight=0.5, adv_start=100, decoder_steps=1))
+    row = json.loads((out / "decoder" / "log.jsonl").read_text().splitlines()[0])
+    assert row["step"] == 1 and {"adv", "d_loss"} <= set(row)
+    assert (out / "decoder" / "discriminator.safetensors").is_file()
+
+
+def test_patch_discriminator_and_its_losses():
+    """One logit per patch of every frame; the hinge loss is zero once renders score >= 1 and decodes
+    <= -1, and the decoder's term falls as its decodes score higher."""
+    from generation.discriminator import PatchDiscriminator, generator_adversarial_loss, hinge_discriminator_loss
+
+    logits = PatchDiscriminator()(torch.rand(2, 3, 3, 72, 128) * 2 - 1)
+    assert logits.shape == (6, 1, 9, 16)
+    assert hinge_discriminator_loss(torch.full((4,), 1.5), torch.full((4,), -2.0)).item() == 0.0
+    assert hinge_discriminator_loss(torch.zeros(4), torch.zeros(4)).item() == pytest.approx(2.0)
+    assert generator_adversarial_loss(torch.full((4,), 2.0)) < generator_adversarial_loss(torch.zeros(4))
+
+
+def test_a_fresh_dit_warm_starts_from_another_generator_where_the_weights_fit(tmp_path):
+    """--dit-init: a DiT for other latent channels takes every tensor of a trained DiT whose name and
+    shape match and leaves the latent in/out layers fresh; a run records it in its state and recipe
+    (which still parses); a DiT of another width is refused."""
+    from generation.checkpoint import load_generator
+    from generation.dit import DiT, DiTConfig
+    from generation.training.seed_run import recipe_figures
+    from generation.training.warm_start import warm_start_dit
+
+    run(build_config("test", out=tmp_path / "first", dit_steps=2))
+    source = tmp_path / "first" / "export"
+    _, _, src = load_generator(source)
+    wider = DiT(DiTConfig(latent_channels=6, width=16, depth=1, heads=2))
+    fresh = {k: v.clone() for k, v in wider.state_dict().items()}
+    warm = warm_start_dit(wider, source)
+    assert set(warm.fresh) == {"x_embedder.weight", "final_layer.linear.weight", "final_layer.linear.bias"}
+    for k, v in wider.state_dict().items():
+        assert torch.equal(v, fresh[k] if k in warm.fresh else src.state_dict()[k]), k
+    with pytest.raises(InputError, match="same width"):
+        warm_start_dit(DiT(DiTConfig(latent_channels=4, width=32, depth=1, heads=2)), source)
+
+    run(build_config("test", out=tmp_path / "second", dit_init=source, dit_steps=2))
+    state = json.loads((tmp_path / "second" / "dit" / "state.json").read_text())["state"]
+    assert state["extra"]["warm_start"]["source"] == str(source) and state["extra"]["warm_start"]["fresh"] == []
+    cfg2, _, _ = load_generator(tmp_path / "second" / "export")
+    assert f"warm-started from {source}" in cfg2.recipe and recipe_figures(cfg2.recipe)["dit_steps"] == 2

@@ -121,16 +121,21 @@ def test_measure_quality_end_to_end(text_encoder, evaluator):
     report = measure_quality(gen, evaluator, QualitySettings(count=3, seconds=0.5, steps=1, long_count=1, long_seconds=1.0),
                              on_progress=lambda phase, done, total: calls.append((phase, done, total)))
     assert ("generate", 3, 3) in calls and ("render", 3, 3) in calls and ("long", 1, 1) in calls
+    assert ("round trip", 3, 3) in calls
     assert set(report.generated.accuracy) == set(evaluator.config.heads) == set(report.rendered.accuracy)
+    assert set(report.reconstructed.accuracy) == set(evaluator.config.heads) and report.reconstructed.clips == 3
     assert report.frechet_generated_vs_rendered >= 0 and report.frechet_rendered_vs_rendered >= 0
     (seam,) = report.seams
     assert seam.frames == 24 and seam.windows > 1 and len(seam.joins) == seam.windows - 1
     assert seam.generated_seam_ratio is not None and seam.rendered_seam_ratio is not None
     assert seam.generated_group_join_ratio is not None and seam.rendered_group_join_ratio is not None
     rows = {r["case"]: r for r in report.rows()}
-    assert set(rows) == {"generated", "world_render", "seams"}
+    assert set(rows) == {"generated", "world_render", "autoencoder_round_trip", "seams"}
+    assert set(rows["autoencoder_round_trip"]["loss_vs_render"]) == set(evaluator.config.heads)
     assert (rows["generated"]["width"], rows["generated"]["height"], rows["generated"]["steps"]) == (128, 72, 1)
     assert set(rows["generated"]["limited_by"]) == set(TARGET_ATTRIBUTES)
-    assert set(rows["generated"]["limited_by"].values()) <= {"met", "generator", "evaluator"}
+    assert set(rows["generated"]["limited_by"].values()) <= {"met", "generator", "autoencoder", "evaluator"}
+    skipped = measure_quality(gen, evaluator, QualitySettings(count=2, seconds=0.5, steps=1, long_count=0, reconstruct=False))
+    assert skipped.reconstructed is None and "autoencoder_round_trip" not in {r["case"] for r in skipped.rows()}
     with pytest.raises(InputError, match="long_count"):
         measure_quality(gen, evaluator, QualitySettings(count=1, long_count=2))
