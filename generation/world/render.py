@@ -1,7 +1,8 @@
 """Render a scene spec into frames: the public entry point of the procedural world.
 
 A clip is built once (light, sky, scenery, subjects, particles; all from the seed) and then drawn
-frame by frame, back to front: sky, ground, parallax layers, subjects, particles. Time is in
+frame by frame, back to front: sky, ground, cloud shadows on the ground, parallax layers, subjects,
+particles. Time is in
 seconds, so the same spec and seed at 12 and 24 fps show the same motion over the same seconds; the
 frame at second t does not depend on the clip's length (a longer clip starts with the shorter one's
 frames); and the scene does not depend on the output size: 64x36 and 256x144 show the same world.
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from generation.world.camera import ScreenGrid, View, camera_at
+from generation.world.cloud_shadows import CloudShadows
 from generation.world.settings import build_scenery
 from generation.world.sky import Sky, lighting_for
 from generation.world.spec import SceneSpec
@@ -52,6 +54,7 @@ def _rng(seed: int, spec: SceneSpec, part: str) -> np.random.Generator:
         "scenery": (spec.setting,),
         "cast": (spec.subject, spec.count, spec.colour, spec.subject_motion, spec.setting, spec.camera_angle),
         "particles": (spec.weather,),
+        "shadows": (spec.time_of_day, spec.clouds),
     }[part]
     digest = hashlib.blake2b(repr((part, [str(k) for k in key])).encode(), digest_size=8).digest()
     return np.random.default_rng([int(seed) & 0xFFFFFFFFFFFF, int.from_bytes(digest, "little")])
@@ -73,6 +76,7 @@ class Scene:
         self.scenery = build_scenery(spec.setting, _rng(seed, spec, "scenery"), self.lit)
         self.cast = Cast(spec, _rng(seed, spec, "cast"), self.scenery, self.grid.aspect)
         self.particles = Particles(spec.weather, _rng(seed, spec, "particles"))
+        self.shadows = CloudShadows(spec.clouds, self.lit, _rng(seed, spec, "shadows"))
         self._buf = np.empty((self.grid.height, self.grid.width, 3), np.float32)
 
     def frame(self, index: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -82,6 +86,7 @@ class Scene:
         img = self._buf
         self.sky.draw(img, view)
         self.scenery.ground.draw(img, view, self.lit)
+        self.shadows.draw(img, view, self.lit)
         for layer in self.scenery.layers:
             layer.draw(img, view, self.lit)
         self.cast.draw(img, view, self.lit)

@@ -187,6 +187,30 @@ def test_fog_lowers_contrast_and_clouds_cover_the_sky():
 
 
 @pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_clouds_shadow_the_ground_by_day(aspect):
+    """Seen from a high camera, where the sky is a strip, fluffy clouds still show as dark patches on
+    the ground and wispy ones as fainter streaks; a clear sky, an overcast one (its light is already
+    even) and the night cast none. Only the ground changes: the sky strip aside, nothing else moves."""
+    size = ASPECTS[aspect]
+    base = dict(setting=Setting.desert, camera_angle=CameraAngle.high)
+    ground = slice(size[1] // 2, None)  # the lower half is ground at a high angle
+    for time in (TimeOfDay.noon, TimeOfDay.night):
+        clear = luma(clip(SceneSpec(**base, time_of_day=time), size, 1)[0])[ground]
+        fluffy = luma(clip(SceneSpec(**base, time_of_day=time, clouds=Clouds.fluffy), size, 1)[0])[ground]
+        wispy = luma(clip(SceneSpec(**base, time_of_day=time, clouds=Clouds.wispy), size, 1)[0])[ground]
+        ratio_f, ratio_w = fluffy / np.maximum(clear, 1e-3), wispy / np.maximum(clear, 1e-3)
+        assert ratio_f.max() < 1.01 and ratio_w.max() < 1.01  # shadows only darken
+        if time == TimeOfDay.night:
+            assert np.allclose(fluffy, clear, atol=1 / 255) and np.allclose(wispy, clear, atol=1 / 255)
+        else:
+            assert (ratio_f < 0.8).mean() > 0.05  # a good share of the ground under deep shadow
+            assert (ratio_w < 0.97).mean() > 0.03 and ratio_w.min() > ratio_f.min()
+    over = clip(SceneSpec(**base, time_of_day=TimeOfDay.noon, clouds=Clouds.overcast), size, 1)[0][ground]
+    spread = lambda x: luma(x).std()  # noqa: E731
+    assert spread(over) < spread(clip(SceneSpec(**base, time_of_day=TimeOfDay.noon, clouds=Clouds.fluffy), size, 1)[0][ground])
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
 def test_weather_adds_moving_particles(aspect):
     """Snow adds white flakes, rain grey-blue streaks, petals pink specks; all fall between frames."""
     size = ASPECTS[aspect]
