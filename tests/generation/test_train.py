@@ -44,15 +44,18 @@ def test_two_stages_resume_and_export(tmp_path, text_encoder):
 
 @pytest.mark.slow
 def test_ddp_two_cpu_processes(tmp_path):
-    """torchrun with 2 gloo processes trains both stages for a couple of steps; rank 0 checkpoints."""
+    """torchrun with 2 gloo processes trains both stages for a couple of steps (the autoencoder with its
+    discriminator, whose adaptive weight takes gradients outside the DDP backward); rank 0 checkpoints."""
     env = dict(os.environ, OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONPATH=str(ROOT))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "generation.train", "--preset", "test", "--out", str(tmp_path / "ddp")]
+           "-m", "generation.train", "--preset", "test", "--out", str(tmp_path / "ddp"), "--adv-weight", "0.5"]
     res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     state = json.loads((tmp_path / "ddp" / "dit" / "state.json").read_text())["state"]
     assert state["step"] == 2
     assert state["clips_seen"] >= 2 * 2  # both ranks' clips counted
+    last = json.loads((tmp_path / "ddp" / "autoencoder" / "log.jsonl").read_text().splitlines()[-1])
+    assert "d_loss" in last and (tmp_path / "ddp" / "autoencoder" / "discriminator.safetensors").is_file()
 
 
 @pytest.mark.slow  # ~10 s: two spawned render processes
