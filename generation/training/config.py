@@ -102,7 +102,8 @@ PRESETS: dict[str, dict] = {
     "tiny": dict(ae_steps=1000),  # the recipe of the first shipped checkpoint (2026-11-25)
     # the tiny DiT on a sharper 16-channel autoencoder trained at the DiT's own size (session 8)
     "tiny2": dict(ae_steps=6000, ae_shapes=[ClipSpec(128, 72, 9), ClipSpec(128, 72, 1), ClipSpec(72, 128, 5)],
-                  ae_weights=[0.75, 0.1, 0.15], adv_weight=0.3, adv_start=1000),
+                  ae_weights=[0.75, 0.1, 0.15], adv_weight=0.3, adv_start=1000,
+                  decoder_shapes=[ClipSpec(128, 72, 13), ClipSpec(72, 128, 9)], decoder_weights=[0.8, 0.2]),
     "small": dict(ae_batch=8, dit_batch=32, ae_steps=20000,
                   dit_shapes=[ClipSpec(128, 72, 17), ClipSpec(256, 144, 17), ClipSpec(128, 72, 1), ClipSpec(72, 128, 17)],
                   dit_weights=[0.5, 0.2, 0.15, 0.15]),
