@@ -226,6 +226,7 @@ def train(
     eval_every: Optional[int] = typer.Option(None, "--eval-every", min=0, help="DiT steps between evaluator scores of held-out prompts, logged to <out>/dit/log.jsonl (0: never; default: the preset's)."),
     evaluator: Optional[Path] = typer.Option(None, "--evaluator", help="Evaluator checkpoint for those scores (default: the shipped one)."),
     init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start a new run from this generator folder instead of random weights (e.g. generation/weights/generator, to train the shipped model further); ignored once --out holds a run."),
+    ae_init: Optional[Path] = typer.Option(None, "--ae-init", help="Start a fresh autoencoder stage from this generator folder's autoencoder: the same widths with more latent channels or residual blocks start silent, so it decodes exactly as the source did and only gains from training."),
     dit_init: Optional[Path] = typer.Option(None, "--dit-init", help="Start a fresh DiT from this generator folder's DiT wherever the weights fit (all but the latent in/out layers when the latent channels differ): a DiT for a new autoencoder that keeps what the old one learned."),
     adv_weight: Optional[float] = typer.Option(None, "--adv-weight", min=0.0, help="Weight of the patch discriminator in the autoencoder and decoder stages (0: none; default: the preset's, 0.3 for tiny2)."),
 ) -> None:
@@ -239,7 +240,7 @@ def train(
         raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit, decoder or all")
     run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads, eval_every=eval_every,
                      evaluator=evaluator, render_workers=render_workers, init_from=init_from, dit_init=dit_init,
-                     adv_weight=adv_weight))
+                     ae_init=ae_init, adv_weight=adv_weight))
 
 
 @app.command("eval")

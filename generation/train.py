@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--eval-every", type=int, help="DiT steps between evaluator scores of held-out prompts (0: never).")
     p.add_argument("--eval-prompts", type=int, help="Held-out prompts generated per evaluator score.")
     p.add_argument("--evaluator", type=Path, help="Evaluator checkpoint for those scores (default: the shipped one).")
+    p.add_argument("--ae-init", type=Path, help="Generator folder whose autoencoder starts a fresh autoencoder stage "
+                   "(a wider latent or extra residual blocks start silent, so it decodes as the source did).")
     p.add_argument("--dit-init", type=Path, help="Generator folder whose DiT weights start a fresh DiT stage where "
                    "they fit (all but the latent in/out layers when the latent channels differ).")
     p.add_argument("--init-from", type=Path,
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
                      adv_weight=a.adv_weight, adv_start=a.adv_start, max_minutes=a.max_minutes, threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
                      render_workers=a.render_workers,
                      eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator,
-                     init_from=a.init_from, dit_init=a.dit_init))
+                     init_from=a.init_from, dit_init=a.dit_init, ae_init=a.ae_init))
 
 
 if __name__ == "__main__":

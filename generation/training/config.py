@@ -90,6 +90,9 @@ class TrainConfig:
     spare core: on a 2-core CPU, 1; on a GPU machine, most of its cores (a DiT step there is far
     cheaper than rendering its clips). The clips are the same for any number."""
     allow_bf16: bool = True
+    ae_init: Path | None = None
+    """A generator folder whose autoencoder starts a *fresh* autoencoder stage (``warm_start``): same
+    widths, more latent channels or residual blocks allowed; it decodes as the source did at step 0."""
     dit_init: Path | None = None
     """A generator folder whose DiT starts a *fresh* DiT stage wherever names and shapes match
     (``warm_start``): for a DiT on a new autoencoder's latents. Ignored once the stage has state."""
@@ -123,7 +126,8 @@ def build_config(preset: str, **overrides) -> TrainConfig:
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     return replace(cfg, out=Path(cfg.out), evaluator=None if cfg.evaluator is None else Path(cfg.evaluator),
                    init_from=None if cfg.init_from is None else Path(cfg.init_from),
-                   dit_init=None if cfg.dit_init is None else Path(cfg.dit_init))
+                   dit_init=None if cfg.dit_init is None else Path(cfg.dit_init),
+                   ae_init=None if cfg.ae_init is None else Path(cfg.ae_init))
 
 
 def model_configs(preset: str):
@@ -145,4 +149,5 @@ def config_json(cfg: TrainConfig) -> dict:
     d["evaluator"] = None if cfg.evaluator is None else str(cfg.evaluator)
     d["init_from"] = None if cfg.init_from is None else str(cfg.init_from)
     d["dit_init"] = None if cfg.dit_init is None else str(cfg.dit_init)
+    d["ae_init"] = None if cfg.ae_init is None else str(cfg.ae_init)
     return d

@@ -32,8 +32,10 @@ def generator_config(cfg: TrainConfig, ae: VideoAutoencoder, dit: DiT, state: St
 def autoencoder_recipe(out: Path) -> str:
     """The autoencoder part of a recipe line: stage 1, and the decoder refinement when there is one."""
     ae_state = stage_record(out / "autoencoder")["state"]
+    warm = ae_state["extra"].get("warm_start")
     text = (f"autoencoder {ae_state['step']} steps ({ae_state['elapsed_s'] / 3600:.2f} h, "
-            f"recon PSNR {ae_state['extra'].get('psnr_db', float('nan')):.2f} dB)")
+            f"recon PSNR {ae_state['extra'].get('psnr_db', float('nan')):.2f} dB"
+            f"{', warm-started from ' + warm['source'] if warm else ''})")
     dec = stage_record(out / "decoder")
     if dec is not None:
         s = dec["state"]

@@ -1,4 +1,4 @@
-"""Starting a fresh DiT from another generator's DiT where the weights fit.
+"""Starting a fresh DiT, or a wider autoencoder, from another generator's weights where they fit.
 
 A new autoencoder means new latents, and a DiT trained on the old ones cannot simply resume (its
 inputs and outputs mean something else). But nearly all of it does not touch the latent channels:
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from generation.autoencoder import VideoAutoencoder
 from generation.checkpoint import load_generator
 from reelgraph.errors import InputError
 
@@ -44,6 +45,56 @@ def warm_start_dit(model: torch.nn.Module, source: Path) -> WarmStart:
     if copied < total / 2:
         raise InputError(f"{source}'s DiT fits only {copied:,} of this DiT's {total:,} weights; warm-start from a "
                          f"generator with the same width and depth (its recipe: {gen_cfg.recipe or 'not recorded'})")
+    model.load_state_dict(fits, strict=False)
+    return WarmStart(source=str(source), recipe=gen_cfg.recipe, copied=copied,
+                     fresh=tuple(k for k in ours if k not in fits))
+
+
+def warm_start_autoencoder(model: VideoAutoencoder, source: Path) -> WarmStart:
+    """Start ``model`` from the autoencoder of the generator folder ``source`` so that it decodes
+    exactly as that one did, and can only gain from its extra capacity.
+
+    - Tensors of the same name and shape are copied.
+    - Residual blocks the source lacks (``level_blocks``) are left as built: zero-initialised, so they
+      pass their input through unchanged.
+    - More latent channels: the encoder's output rows of the source's channels are copied and the
+      new rows keep their random initialisation; the decoder's input weights of the new channels
+      start at zero. The decode ignores the new channels at first, while gradients reach them: the
+      new latents are not zero, so the decoder's new columns learn, and through them the encoder's
+      new rows. (Both at zero would be a saddle nothing leaves.)
+    """
+    gen_cfg, theirs_ae, _ = load_generator(source)
+    theirs = theirs_ae.state_dict()
+    ours = model.state_dict()
+    old_c, new_c = gen_cfg.autoencoder.latent_channels, model.cfg.latent_channels
+    if gen_cfg.autoencoder.channels != model.cfg.channels or new_c < old_c:
+        raise InputError(f"{source}'s autoencoder ({gen_cfg.autoencoder.channels}, {old_c} latent channels) cannot "
+                         f"start one of {model.cfg.channels} with {new_c}: the widths must match and the latent "
+                         f"may only grow")
+    widened = {"encoder.out.weight": 0, "encoder.out.bias": 0, "decoder.inp.weight": 1}  # tensor -> latent axis
+    fits, copied = {}, 0
+    for k, v in theirs.items():
+        if k not in ours:
+            continue
+        if ours[k].shape == v.shape:
+            fits[k] = v
+        elif k in widened:
+            grown = ours[k].clone()
+            axis = widened[k]
+            index = [slice(None)] * v.ndim
+            index[axis] = slice(0, old_c)
+            grown[tuple(index)] = v
+            if k == "decoder.inp.weight":
+                index[axis] = slice(old_c, new_c)
+                grown[tuple(index)] = 0.0
+            fits[k] = grown
+        else:
+            continue
+        copied += v.numel()
+    missing_old = [k for k in theirs if k not in fits]
+    if missing_old:
+        raise InputError(f"{source}'s autoencoder has weights this one cannot hold (e.g. {missing_old[0]}); "
+                         f"warm-start from a generator whose autoencoder this preset extends")
     model.load_state_dict(fits, strict=False)
     return WarmStart(source=str(source), recipe=gen_cfg.recipe, copied=copied,
                      fresh=tuple(k for k in ours if k not in fits))

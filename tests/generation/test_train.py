@@ -236,3 +236,34 @@ def test_a_fresh_dit_warm_starts_from_another_generator_where_the_weights_fit(tm
     assert state["extra"]["warm_start"]["source"] == str(source) and state["extra"]["warm_start"]["fresh"] == []
     cfg2, _, _ = load_generator(tmp_path / "second" / "export")
     assert f"warm-started from {source}" in cfg2.recipe and recipe_figures(cfg2.recipe)["dit_steps"] == 2
+
+
+def test_a_wider_autoencoder_warm_starts_decoding_as_its_source(tmp_path):
+    """--ae-init: an autoencoder with twice the latent channels and extra residual blocks, started from
+    a trained one, reconstructs exactly as the source does at step 0 while its new latent channels
+    already carry signal; a run records the warm start and trains on; other widths are refused."""
+    from dataclasses import replace as dc_replace
+
+    from generation.autoencoder import AutoencoderConfig, VideoAutoencoder
+    from generation.checkpoint import load_generator
+    from generation.training.warm_start import warm_start_autoencoder
+
+    run(build_config("test", out=tmp_path / "first", dit_steps=1))
+    source = tmp_path / "first" / "export"
+    src_cfg, src_ae, _ = load_generator(source)
+    wide_cfg = dc_replace(src_cfg.autoencoder, latent_channels=2 * src_cfg.autoencoder.latent_channels,
+                          level_blocks=(1, 1, 1))
+    wide = VideoAutoencoder(wide_cfg).eval()
+    warm = warm_start_autoencoder(wide, source)
+    assert any(k.startswith("encoder.level.") for k in warm.fresh) and warm.copied > 0
+    x = torch.rand(1, 9, 3, 32, 48) * 2 - 1
+    with torch.no_grad():
+        z = wide.encode(x)
+        torch.testing.assert_close(wide.decode(z, 32, 48, 9), src_ae.eval().decode(src_ae.encode(x), 32, 48, 9))
+    assert z[:, src_cfg.autoencoder.latent_channels:].abs().mean() > 1e-3  # the new channels are not a saddle
+    with pytest.raises(InputError, match="widths"):
+        warm_start_autoencoder(VideoAutoencoder(AutoencoderConfig(latent_channels=8, channels=(8, 8, 8, 16))), source)
+
+    run(build_config("test", stage="autoencoder", out=tmp_path / "second", ae_init=source, ae_steps=2))
+    state = json.loads((tmp_path / "second" / "autoencoder" / "state.json").read_text())["state"]
+    assert state["step"] == 2 and state["extra"]["warm_start"]["source"] == str(source)
