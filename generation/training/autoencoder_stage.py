@@ -48,7 +48,7 @@ def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     prec = choose_precision(d.device, cfg.allow_bf16)
     log = Logger(folder, d.main)
     net = wrap(model, d)
-    adversary = Adversary(cfg.adv_weight, cfg.adv_start, cfg.adv_lr, d) if cfg.adv_weight > 0 else None
+    adversary = Adversary(cfg.adv_weight, cfg.adv_start, cfg.adv_lr, d, ramp=cfg.adv_ramp) if cfg.adv_weight > 0 else None
     if adversary is not None:
         adversary.resume(folder)
     with WorldClips(cfg.seed + 1000 * state.step, d.rank, workers=cfg.render_workers) as clips:
@@ -67,7 +67,7 @@ def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
             loss = recon + cfg.latent_penalty * z.float().pow(2).mean()
             adversarial = adversary is not None and adversary.active(state.step)
             if adversarial:
-                loss = loss + adversary.generator_term(y, recon, model.decoder.out.weight)
+                loss = loss + adversary.generator_term(y, recon, model.decoder.out.weight, state.step)
             take_step(loss, model, opt, ema, state)
             if adversarial:
                 adversary.step(x, y)

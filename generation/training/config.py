@@ -66,6 +66,8 @@ class TrainConfig:
     reconstruction loss's gradient at the decoder's output (``training.adversary``); 0 = none."""
     adv_start: int = 2000
     """Autoencoder step the discriminator starts at."""
+    adv_ramp: int = 500
+    """Steps over which the discriminator's weight ramps from 0 to ``adv_weight``."""
     adv_lr: float = 2e-4
     latent_penalty: float = 1e-3
     """Weight of mean(z^2) in the autoencoder loss: keeps latents near unit scale for the DiT."""

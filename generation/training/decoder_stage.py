@@ -51,9 +51,9 @@ def _adversary(cfg: TrainConfig, d: Dist, folder: Path) -> Adversary | None:
     which is already trained, so it starts at once; a fresh one waits ``adv_start`` steps."""
     if cfg.adv_weight <= 0:
         return None
-    adversary = Adversary(cfg.adv_weight, cfg.adv_start, cfg.adv_lr, d)
+    adversary = Adversary(cfg.adv_weight, cfg.adv_start, cfg.adv_lr, d, ramp=cfg.adv_ramp)
     if adversary.resume(folder) or adversary.resume(cfg.out / "autoencoder"):
-        adversary.start = 0
+        adversary.start, adversary.ramp = 0, 1
     return adversary
 
 
@@ -97,7 +97,7 @@ def train_decoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
             loss, mse = reconstruction_loss(y, x, cfg.temporal_weight)
             adversarial = adversary is not None and adversary.active(state.step)
             if adversarial:
-                loss = loss + adversary.generator_term(y, loss, model.decoder.out.weight)
+                loss = loss + adversary.generator_term(y, loss, model.decoder.out.weight, state.step)
             take_step(loss, model, opt, ema, state)
             if adversarial:
                 adversary.step(x, y)

@@ -184,6 +184,7 @@ def test_adversarial_autoencoder_stage_trains_and_resumes_its_discriminator(tmp_
     rows = [json.loads(line) for line in (folder / "log.jsonl").read_text().splitlines()]
     assert "adv" not in rows[0] and {"adv", "adv_scale", "d_loss"} <= set(rows[1])  # off at step 0, on from 1
     assert np.isfinite([rows[1]["adv"], rows[1]["adv_scale"], rows[1]["d_loss"]]).all()
+    assert rows[1]["adv_scale"] <= 1.0 and rows[1]["adv_weight"] == pytest.approx(0.5 / 500)  # capped, ramping in
     saved = load_state(folder / "discriminator.safetensors")
     fresh = PatchDiscriminator().state_dict()
     assert set(saved) == set(fresh) and any(not torch.equal(saved[k], fresh[k]) for k in fresh)
