@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generation.video_io import AI_NOTICE, Provenance, VideoWriter, probe_video, read_video, write_video
+from generation.video_io import AI_NOTICE, Provenance, VideoWriter, read_video, write_video
 from reelgraph.errors import InputError
 
 
