@@ -43,13 +43,13 @@ class CloudShadows:
             cover = smoothstep(0.5, 1.5, n) * 0.9
         self.cover = np.ascontiguousarray(cover.astype(np.float32).reshape(-1))
 
-    def draw(self, img: np.ndarray, view: View, lit: Lighting) -> None:
+    def draw(self, img: np.ndarray, view: View, lit: Lighting, z_all: np.ndarray) -> None:
         """Darken the ground rows of ``img`` (H, W, 3) in place where a cloud stands between them and
-        the sun. Call right after the ground is drawn: later layers (trees, subjects) stay lit."""
+        the sun; ``z_all`` is each row's ground depth, as ``Ground.draw`` returns it. Call right after
+        the ground is drawn: later layers (trees, subjects) stay lit."""
         if self.cover is None:
             return
         cam, grid = view.cam, view.grid
-        z_all = view.ground_depth(grid.v)
         finite = np.isfinite(z_all)
         if not finite.any():
             return

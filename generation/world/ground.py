@@ -68,12 +68,14 @@ class Ground:
             self._lit_cache = cached
         return cached[1]
 
-    def draw(self, img: np.ndarray, view: View, lit: Lighting) -> None:
+    def draw(self, img: np.ndarray, view: View, lit: Lighting) -> np.ndarray:
+        """Paint the ground rows of ``img``; returns every row's ground depth (inf above the horizon),
+        which the cloud shadows drawn next reuse instead of computing again."""
         cam, grid = view.cam, view.grid
         z_all = view.ground_depth(grid.v)
         finite = np.isfinite(z_all)
         if not finite.any():
-            return
+            return z_all
         r0 = int(np.argmax(finite))  # first row below the horizon
         z = z_all[r0:]  # (R,) depth of each ground row
         ax = grid.u / cam.zoom + cam.yaw  # (W,) ray slope
@@ -112,6 +114,7 @@ class Ground:
             self._sea(tex, z, ax, view, lit, fog)
         if r0 > 0:  # soften the horizon line against the sky
             img[r0] = 0.5 * img[r0] + 0.5 * img[r0 - 1]
+        return z_all
 
     def _sea(self, col: np.ndarray, z: np.ndarray, ax: np.ndarray, view: View, lit: Lighting, fog: np.ndarray) -> None:
         """Paint the sea over ``col`` (R, W, 3), the ground rows at depths ``z`` (R,), in place.

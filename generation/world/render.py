@@ -2,10 +2,10 @@
 
 A clip is built once (light, sky, scenery, subjects, particles; all from the seed) and then drawn
 frame by frame, back to front: sky, ground, cloud shadows on the ground, parallax layers, subjects,
-particles. Time is in
-seconds, so the same spec and seed at 12 and 24 fps show the same motion over the same seconds; the
-frame at second t does not depend on the clip's length (a longer clip starts with the shorter one's
-frames); and the scene does not depend on the output size: 64x36 and 256x144 show the same world.
+particles. Time is in seconds, so the same spec and seed at 12 and 24 fps show the same motion over
+the same seconds; the frame at second t does not depend on the clip's length (a longer clip starts
+with the shorter one's frames); and the scene does not depend on the output size: 64x36 and 256x144
+show the same world.
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ class Scene:
         view = View(self.grid, camera_at(self.spec.camera_motion, self.spec.camera_angle, t), t)
         img = self._buf
         self.sky.draw(img, view)
-        self.scenery.ground.draw(img, view, self.lit)
-        self.shadows.draw(img, view, self.lit)
+        depth = self.scenery.ground.draw(img, view, self.lit)
+        self.shadows.draw(img, view, self.lit, depth)
         for layer in self.scenery.layers:
             layer.draw(img, view, self.lit)
         self.cast.draw(img, view, self.lit)
