@@ -48,8 +48,8 @@ def load_autoencoder(folder: Path) -> tuple[VideoAutoencoder, str]:
 
 @torch.no_grad()
 def round_trip(ae: VideoAutoencoder, frames: np.ndarray) -> np.ndarray:
-    x = frames_to_tensor(torch.from_numpy(frames))[None]
-    return tensor_to_frames(ae.decode(ae.encode(x), frames.shape[1], frames.shape[2], len(frames))[0]).numpy()
+    """The autoencoder's own round trip (``forward``: encode, decode, crop; no latent noise in eval)."""
+    return tensor_to_frames(ae(frames_to_tensor(torch.from_numpy(frames))[None])[0][0]).numpy()
 
 
 @torch.no_grad()

@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="Generator folder to start a new run from (e.g. generation/weights/generator); ignored once --out holds a run.")
     a = p.parse_args(argv)
     run(build_config(a.preset, stage=a.stage, out=a.out, ae_steps=a.ae_steps, dit_steps=a.dit_steps, decoder_steps=a.decoder_steps,
-                     adv_weight=a.adv_weight, adv_start=a.adv_start, ae_lr=a.ae_lr, max_minutes=a.max_minutes, threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
+                     adv_weight=a.adv_weight, adv_start=a.adv_start, ae_lr=a.ae_lr, max_minutes=a.max_minutes,
+                     threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
                      render_workers=a.render_workers,
                      eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator,
                      init_from=a.init_from, dit_init=a.dit_init, ae_init=a.ae_init))

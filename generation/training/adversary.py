@@ -45,7 +45,7 @@ class Adversary:
         self.last: dict[str, float] = {}
 
     def active(self, step: int) -> bool:
-        return self.weight > 0 and step >= self.start
+        return step >= self.start
 
     def weight_at(self, step: int) -> float:
         """``weight``, ramped up linearly over ``ramp`` steps from ``start``."""

@@ -9,7 +9,6 @@ their average, a haze). The EMA weights are what stage 2 encodes with and what s
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 
 import torch
 
@@ -24,7 +23,7 @@ from generation.training.run_log import Logger, ReconstructionWindow
 from generation.training.schedule import lr_at, time_is_up
 from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
 from generation.training.trained_autoencoder import recorded_autoencoder_config
-from generation.training.warm_start import warm_start_autoencoder
+from generation.training.warm_start import record_warm_start, warm_start_autoencoder
 
 
 def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
@@ -38,11 +37,7 @@ def train_autoencoder(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     ema = EMA(model, cfg.ema_decay)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.ae_lr, weight_decay=0.0, betas=(0.9, 0.99))
     state = resume_stage(folder, model, ema, opt) or StageState()
-    if warm is not None:
-        state.extra["warm_start"] = asdict(warm)
-        if d.main:
-            print(f"autoencoder warm-started from {warm.source}: {warm.copied:,} weights copied, "
-                  f"{len(warm.fresh)} tensors new", flush=True)
+    record_warm_start(state, warm, "autoencoder", d.main)
     if state.step >= cfg.ae_steps:
         return True
     prec = choose_precision(d.device, cfg.allow_bf16)

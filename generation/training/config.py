@@ -69,6 +69,7 @@ class TrainConfig:
     adv_ramp: int = 500
     """Steps over which the discriminator's weight ramps from 0 to ``adv_weight``."""
     adv_lr: float = 2e-4
+    """Learning rate of the discriminator (AdamW, betas 0.5 / 0.9 as GANs like)."""
     latent_penalty: float = 1e-3
     """Weight of mean(z^2) in the autoencoder loss: keeps latents near unit scale for the DiT."""
     checkpoint_minutes: float = 4.0

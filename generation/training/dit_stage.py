@@ -9,7 +9,6 @@ Every ``eval_every`` steps rank 0 scores the EMA weights with the evaluator (``E
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -26,7 +25,7 @@ from generation.training.run_log import Logger
 from generation.training.schedule import lr_at, time_is_up
 from generation.training.state import EMA, StageState, resume_stage, save_stage, take_step
 from generation.training.trained_autoencoder import load_trained_autoencoder, stage_record
-from generation.training.warm_start import warm_start_dit
+from generation.training.warm_start import record_warm_start, warm_start_dit
 from reelgraph.errors import InputError
 
 
@@ -66,11 +65,7 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     ema = EMA(model, cfg.ema_decay)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.dit_lr, weight_decay=0.0, betas=(0.9, 0.99))
     state = resume_stage(folder, model, ema, opt) or StageState()
-    if warm is not None:
-        state.extra["warm_start"] = asdict(warm)
-        if d.main:
-            print(f"DiT warm-started from {warm.source}: {warm.copied:,} weights copied, fresh: {', '.join(warm.fresh)}",
-                  flush=True)
+    record_warm_start(state, warm, "DiT", d.main)
     if state.step >= cfg.dit_steps:
         return True
     check_latents_match(cfg, state)

@@ -11,13 +11,14 @@ warm-started DiT begins by predicting zero velocity, as a fresh one does).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
 from generation.autoencoder import VideoAutoencoder
 from generation.checkpoint import load_generator
+from generation.training.state import StageState
 from reelgraph.errors import InputError
 
 
@@ -31,6 +32,17 @@ class WarmStart:
     """Parameters (elements) copied."""
     fresh: tuple[str, ...]
     """Tensors left at initialisation: absent from the source or of another shape."""
+
+
+def record_warm_start(state: StageState, warm: WarmStart | None, stage: str, main: bool) -> None:
+    """Keep a warm start in the stage's state (the export's recipe line names it from there) and say
+    so once; nothing when the stage did not warm-start."""
+    if warm is None:
+        return
+    state.extra["warm_start"] = asdict(warm)
+    if main:
+        print(f"{stage} warm-started from {warm.source}: {warm.copied:,} weights copied, "
+              f"{len(warm.fresh)} tensors new", flush=True)
 
 
 def warm_start_dit(model: torch.nn.Module, source: Path) -> WarmStart:
