@@ -28,6 +28,7 @@ from generation.checkpoint import GeneratorConfig  # noqa: E402
 from generation.dit import DiT  # noqa: E402
 from generation.eval.seams import seam_ratio  # noqa: E402
 from generation.pipeline import DEFAULT_WEIGHTS, Generator  # noqa: E402
+from generation.sampler import SamplerConfig  # noqa: E402
 from generation.training.config import model_configs  # noqa: E402
 
 
@@ -64,13 +65,13 @@ class CountingFlops:
         return int(self.mode.get_total_flops())
 
 
-def build(weights: Path | None) -> tuple[Generator, str]:
+def build(weights: Path | None, sampler: SamplerConfig) -> tuple[Generator, str]:
     if weights is not None and (weights / "config.json").is_file():
-        return Generator.load(weights, device="cpu"), str(weights)
+        return Generator.load(weights, device="cpu", sampler=sampler), str(weights)
     ae_cfg, dit_cfg = model_configs("tiny")
     c = ae_cfg.latent_channels
     cfg = GeneratorConfig(autoencoder=ae_cfg, dit=dit_cfg, latent_mean=[0.0] * c, latent_std=[1.0] * c)
-    return Generator(cfg, VideoAutoencoder(ae_cfg), DiT(dit_cfg), device="cpu"), "random-init tiny"
+    return Generator(cfg, VideoAutoencoder(ae_cfg), DiT(dit_cfg), device="cpu", sampler=sampler), "random-init tiny"
 
 
 def main() -> None:
@@ -79,9 +80,11 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
     p.add_argument("--count-flops", action="store_true", help="Also count FLOPs (slower: runs each case twice).")
+    p.add_argument("--guidance-min-t", type=float, default=SamplerConfig.guidance_min_t,
+                   help="Steps starting below this flow time run without guidance (half the cost).")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    gen, source = build(a.weights)
+    gen, source = build(a.weights, SamplerConfig(guidance_min_t=a.guidance_min_t))
     gen.text_to_image("warm-up", width=64, height=64, steps=1)
     peak = matmul_peak(torch.bfloat16 if gen.precision.dtype is torch.bfloat16 else torch.float32)
     # The decoder on its own (DESIGN.md: "measure the decoder on its own"): 7 latent frames = 25 frames.

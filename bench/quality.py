@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from generation.eval.evaluator import SHIPPED_WEIGHTS, load_evaluator  # noqa: E402
 from generation.eval.quality_run import QualitySettings, measure_quality  # noqa: E402
 from generation.pipeline import DEFAULT_WEIGHTS, Generator  # noqa: E402
+from generation.sampler import SamplerConfig  # noqa: E402
 
 
 def main() -> None:
@@ -48,6 +49,8 @@ def main() -> None:
     p.add_argument("--reconstruct", action=argparse.BooleanOptionalAction, default=True,
                    help="Also score the renders after a round trip through the autoencoder (its ceiling).")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--guidance-min-t", type=float, default=SamplerConfig.guidance_min_t,
+                   help="Steps starting below this flow time run without guidance (half the cost).")
     p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="Generator checkpoint folder.")
     p.add_argument("--evaluator", type=Path, default=SHIPPED_WEIGHTS, help="Evaluator checkpoint (safetensors).")
     a = p.parse_args()
@@ -56,7 +59,7 @@ def main() -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    gen = Generator.load(a.weights, device="cpu")
+    gen = Generator.load(a.weights, device="cpu", sampler=SamplerConfig(guidance_min_t=a.guidance_min_t))
     evaluator = load_evaluator(a.evaluator)
     gen.text_to_image("warm-up", width=64, height=64, steps=1)  # first-call costs out of the timings
     settings = QualitySettings(count=a.count, seconds=a.seconds, preview=a.preview, steps=a.steps, style=a.style,

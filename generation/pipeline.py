@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -64,9 +64,12 @@ class Generator:
     """The built-in latent video diffusion generator. Load once; every method is seed-deterministic."""
 
     def __init__(self, cfg: GeneratorConfig, autoencoder: VideoAutoencoder, dit: DiT,
-                 device: torch.device | str | None = None, text_encoder: TextEncoder | None = None):
+                 device: torch.device | str | None = None, text_encoder: TextEncoder | None = None,
+                 sampler: SamplerConfig | None = None):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.cfg = cfg
+        self.sampler = sampler or SamplerConfig()
+        """Sampling defaults of every call; a call's ``steps``, ``guidance`` and ``method`` override them."""
         self.autoencoder = autoencoder.eval().requires_grad_(False).to(self.device).to(memory_format=torch.channels_last)
         self.dit = dit.eval().requires_grad_(False).to(self.device)
         self.text_encoder = text_encoder or TextEncoder(self.device)
@@ -77,10 +80,11 @@ class Generator:
         self._null: TextStates | None = None
 
     @classmethod
-    def load(cls, folder: Path | str = DEFAULT_WEIGHTS, device: torch.device | str | None = None) -> "Generator":
+    def load(cls, folder: Path | str = DEFAULT_WEIGHTS, device: torch.device | str | None = None,
+             sampler: SamplerConfig | None = None) -> "Generator":
         """Load a checkpoint folder (config.json + safetensors); refuses any other weight format."""
         cfg, ae, dit = load_generator(Path(folder))
-        return cls(cfg, ae, dit, device=device)
+        return cls(cfg, ae, dit, device=device, sampler=sampler)
 
     @staticmethod
     def size_for(aspect: str = "16:9", preview: bool = False) -> tuple[int, int]:
@@ -107,14 +111,14 @@ class Generator:
              method: str | None, progress, windows: int, width: int, height: int) -> _Job:
         if not isinstance(prompt, str):
             raise InputError("the prompt must be text")
-        base = SamplerConfig()
+        base = self.sampler
         n_steps = steps or (max(2, base.steps // 2) if preview else base.steps)
         if n_steps < 1 or n_steps > 200:
             raise InputError(f"steps must be 1..200, got {n_steps}")
         method = method or base.method
         if method not in ("euler", "heun"):
             raise InputError(f"sampler method must be euler or heun, got {method!r}")
-        sampler = SamplerConfig(steps=n_steps, method=method, guidance=base.guidance if guidance is None else guidance, shift=base.shift)
+        sampler = replace(base, steps=n_steps, method=method, guidance=base.guidance if guidance is None else guidance)
         # ---------------------------------------------------------- step 2: encode the prompt
         cond = self.text_encoder.encode([prompt]).to(self.device)
         uncond = None
@@ -166,11 +170,11 @@ class Generator:
             steps = max(1, round(job.sampler.steps * strength))
         else:
             x, start, steps = noise, 1.0, job.sampler.steps
-        sampler = SamplerConfig(steps=steps, method=job.sampler.method, guidance=job.sampler.guidance, shift=job.sampler.shift)
+        sampler = replace(job.sampler, steps=steps)
         if known_lat is None:
             known_lat = torch.zeros(shape, device=self.device)
         velocity = GuidedVelocity(self.dit, job.cond, job.uncond, sampler.guidance, known.to(self.device), known_lat,
-                                  self.precision.autocast)
+                                  self.precision.autocast, min_t=sampler.guidance_min_t)
         job.window += 1
 
         def on_step(info: StepInfo) -> None:
@@ -394,7 +398,7 @@ class Generator:
     def _result(self, mode: Mode, prompt: str, seed: int, frames: np.ndarray, fps: float, preview: bool,
                 steps: int | None, guidance: float | None, method: str | None, t0: float,
                 given: tuple[tuple[int, int], ...], windows: int, joins: tuple[int, ...] = ()) -> GeneratedVideo:
-        base = SamplerConfig()
+        base = self.sampler
         info = GenerationInfo(
             mode=mode, prompt=prompt, seed=int(seed), width=int(frames.shape[2]), height=int(frames.shape[1]), fps=float(fps),
             steps=steps or (max(2, base.steps // 2) if preview else base.steps),

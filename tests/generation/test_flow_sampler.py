@@ -85,3 +85,20 @@ def test_euler_integrates_constant_velocity_exactly():
 def test_time_grid_runs_from_start_to_zero():
     g = time_grid(4, 1.0, start=0.6)
     assert abs(g[0].item() - 0.6) < 1e-6 and g[-1].item() == 0.0 and (g[:-1] > g[1:]).all()
+
+
+def test_guidance_interval_runs_low_noise_steps_on_the_condition_alone():
+    """Below ``guidance_min_t`` a step is one call on the conditional half; above it, the doubled batch."""
+    probe = Probe()
+    cond = TextStates(torch.ones(1, 2, 384), torch.ones(1, 2, dtype=torch.bool))
+    uncond = TextStates(torch.zeros(1, 1, 384), torch.ones(1, 1, dtype=torch.bool))
+    vel = GuidedVelocity(probe, cond, uncond, 3.0, torch.zeros(1, 2, dtype=torch.bool), None,
+                         lambda: torch.autocast("cpu", enabled=False), min_t=0.5)
+    integrate(vel, torch.randn(1, 4, 2, 2, 2), SamplerConfig(steps=4, guidance=3.0, guidance_min_t=0.5))
+    starts = [t[0, 0].item() for _, t, _ in probe.calls]
+    batches = [b for _, _, b in probe.calls]
+    assert starts == [1.0, 0.75, 0.5, 0.25] and batches == [2, 2, 2, 1]
+    # the unguided steps see the prompt's own states, not the padded pair
+    x, t, _ = probe.calls[-1]
+    v = vel(x, 0.25)
+    torch.testing.assert_close(v, x * 0 + 0.25 + 1.0)

@@ -129,6 +129,27 @@ def test_heun_and_no_guidance(gen):
     assert v.frames.shape == (5, 32, 32, 3)
 
 
+def test_sampler_defaults_travel_with_the_generator(gen):
+    """A generator's ``sampler`` sets its calls' defaults: guiding no step at all (the interval starts
+    above t = 1) draws exactly what guidance 1 draws; guiding the high-noise steps alone, something
+    in between that still differs from both."""
+    from dataclasses import replace
+
+    from generation.pipeline import Generator
+
+    kw = dict(seconds=5 / 24, width=32, height=32, steps=4, seed=2)
+    plain = gen.text_to_video("rain on a beach", guidance=1.0, **kw).frames
+    full = gen.text_to_video("rain on a beach", **kw).frames
+
+    def with_min_t(min_t: float) -> Generator:
+        return Generator(gen.cfg, gen.autoencoder, gen.dit, text_encoder=gen.text_encoder,
+                         sampler=replace(gen.sampler, guidance_min_t=min_t))
+
+    assert np.array_equal(with_min_t(1.5).text_to_video("rain on a beach", **kw).frames, plain)
+    half = with_min_t(0.5).text_to_video("rain on a beach", **kw).frames
+    assert not np.array_equal(half, plain) and not np.array_equal(half, full)
+
+
 def test_reconstruct_is_the_autoencoder_round_trip(gen):
     """``reconstruct`` returns the clip's shape (odd sizes and ragged lengths cropped back) and is the
     decode of the clip's own latents."""
