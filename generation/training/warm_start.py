@@ -4,9 +4,14 @@ A new autoencoder means new latents, and a DiT trained on the old ones cannot si
 inputs and outputs mean something else). But nearly all of it does not touch the latent channels:
 the transformer blocks, the text cross-attention, the timestep embedding. Only the patch embedding
 and the final projection do (12 k of 5.2 M weights for tiny at 8 -> 16 channels). Copying everything
-whose name and shape match keeps what the old DiT learned about text, layout and time, and leaves
-the mismatched layers at their fresh initialisation (the final projection starts at zero, so the
-warm-started DiT begins by predicting zero velocity, as a fresh one does).
+whose name and shape match keeps what the old DiT learned about text, layout and time.
+
+When the new autoencoder was itself warm-started from the old one (``warm_start_autoencoder``), its
+first latent channels are the old ones, fine-tuned. Then the patch embedding and the final
+projection are widened rather than left fresh: the old channels' columns and rows are copied, the
+new channels' start at zero. At step 0 the DiT reads and predicts the old channels exactly as the old
+DiT did, ignores the new ones and predicts zero velocity for them; both zero blocks get gradients
+from the first step (their inputs are not zero).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ class WarmStart:
     """Parameters (elements) copied."""
     fresh: tuple[str, ...]
     """Tensors left at initialisation: absent from the source or of another shape."""
+    widened: tuple[str, ...] = ()
+    """Latent in/out tensors copied into a DiT with more latent channels, the new ones at zero."""
 
 
 def record_warm_start(state: StageState, warm: WarmStart | None, stage: str, main: bool) -> None:
@@ -45,9 +52,27 @@ def record_warm_start(state: StageState, warm: WarmStart | None, stage: str, mai
               f"{len(warm.fresh)} tensors new", flush=True)
 
 
+def _patch_channel_widened(key: str, theirs: torch.Tensor, ours: torch.Tensor, patch: int) -> torch.Tensor | None:
+    """``theirs`` grown to ``ours``' shape along the latent-channel axis of the patch embedding (its
+    input columns) or the final projection (its output rows), zeros for the new channels; None for
+    any other tensor or shape. Patch features are channel-major (``c * p * p + ...``, ``DiT.forward``),
+    so the old channels are the leading block."""
+    axis = {"x_embedder.weight": 1, "final_layer.linear.weight": 0, "final_layer.linear.bias": 0}.get(key)
+    if axis is None or theirs.ndim != ours.ndim:
+        return None
+    old, new = theirs.shape[axis], ours.shape[axis]
+    others_match = all(a == b for i, (a, b) in enumerate(zip(theirs.shape, ours.shape)) if i != axis)
+    if not others_match or new <= old or old % (patch * patch) or new % (patch * patch):
+        return None
+    grown = torch.zeros_like(ours)
+    grown.narrow(axis, 0, old).copy_(theirs)
+    return grown
+
+
 def warm_start_dit(model: torch.nn.Module, source: Path) -> WarmStart:
     """Copy into ``model`` every DiT tensor of the generator folder ``source`` whose name and shape
-    match. Refuses a source that fits less than half the model (another architecture altogether)."""
+    match, widening the latent in/out layers when ``model`` has more latent channels (see the module
+    docstring). Refuses a source that fits less than half the model (another architecture altogether)."""
     gen_cfg, _, dit = load_generator(source)
     theirs = dit.state_dict()
     ours = model.state_dict()
@@ -57,9 +82,18 @@ def warm_start_dit(model: torch.nn.Module, source: Path) -> WarmStart:
     if copied < total / 2:
         raise InputError(f"{source}'s DiT fits only {copied:,} of this DiT's {total:,} weights; warm-start from a "
                          f"generator with the same width and depth (its recipe: {gen_cfg.recipe or 'not recorded'})")
+    widened = []
+    if dit.cfg.patch_size == model.cfg.patch_size:
+        for k, v in theirs.items():
+            if k in ours and k not in fits:
+                grown = _patch_channel_widened(k, v, ours[k], model.cfg.patch_size)
+                if grown is not None:
+                    fits[k] = grown
+                    copied += v.numel()
+                    widened.append(k)
     model.load_state_dict(fits, strict=False)
     return WarmStart(source=str(source), recipe=gen_cfg.recipe, copied=copied,
-                     fresh=tuple(k for k in ours if k not in fits))
+                     fresh=tuple(k for k in ours if k not in fits), widened=tuple(widened))
 
 
 def warm_start_autoencoder(model: VideoAutoencoder, source: Path) -> WarmStart:

@@ -212,23 +212,44 @@ def test_patch_discriminator_and_its_losses():
 
 
 def test_a_fresh_dit_warm_starts_from_another_generator_where_the_weights_fit(tmp_path):
-    """--dit-init: a DiT for other latent channels takes every tensor of a trained DiT whose name and
-    shape match and leaves the latent in/out layers fresh; a run records it in its state and recipe
-    (which still parses); a DiT of another width is refused."""
-    from generation.checkpoint import load_generator
+    """--dit-init: a DiT for more latent channels takes every tensor of a trained DiT whose name and
+    shape match, and the latent in/out layers widened: at step 0 it predicts the old channels as the
+    old DiT did, ignoring the new ones, and zero velocity for the new ones. A DiT with another patch
+    size leaves those layers fresh; one of another width is refused. A run records the warm start in
+    its state and recipe (which still parses)."""
+    from generation.checkpoint import load_generator, save_generator
     from generation.dit import DiT, DiTConfig
     from generation.training.seed_run import recipe_figures
     from generation.training.warm_start import warm_start_dit
 
     run(build_config("test", out=tmp_path / "first", dit_steps=2))
     source = tmp_path / "first" / "export"
-    _, _, src = load_generator(source)
-    wider = DiT(DiTConfig(latent_channels=6, width=16, depth=1, heads=2))
-    fresh = {k: v.clone() for k, v in wider.state_dict().items()}
+    cfg, ae, src = load_generator(source)
+    with torch.no_grad():  # a long-trained DiT's output layer is far from its zero start; so is this one's
+        for p in src.final_layer.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    save_generator(source, cfg, ae, src)
+    old_c = src.cfg.latent_channels
+    wider = DiT(DiTConfig(latent_channels=old_c + 2, width=16, depth=1, heads=2))
     warm = warm_start_dit(wider, source)
-    assert set(warm.fresh) == {"x_embedder.weight", "final_layer.linear.weight", "final_layer.linear.bias"}
+    widened = {"x_embedder.weight", "final_layer.linear.weight", "final_layer.linear.bias"}
+    assert warm.fresh == () and set(warm.widened) == widened
     for k, v in wider.state_dict().items():
-        assert torch.equal(v, fresh[k] if k in warm.fresh else src.state_dict()[k]), k
+        if k not in widened:
+            assert torch.equal(v, src.state_dict()[k]), k
+    x = torch.randn(1, old_c + 2, 3, 4, 6)
+    t, text, mask = torch.full((1, 3), 0.7), torch.randn(1, 5, 384), torch.ones(1, 5, dtype=torch.bool)
+    with torch.no_grad():
+        ours, theirs = wider(x, t, text, mask), src(x[:, :old_c], t, text, mask)
+    assert theirs.abs().mean() > 0.01
+    torch.testing.assert_close(ours[:, :old_c], theirs, rtol=1e-5, atol=1e-6)
+    assert torch.equal(ours[:, old_c:], torch.zeros_like(ours[:, old_c:]))
+
+    other_patch = DiT(DiTConfig(latent_channels=old_c + 2, width=16, depth=1, heads=2, patch_size=1))
+    before = {k: v.clone() for k, v in other_patch.state_dict().items()}
+    warm = warm_start_dit(other_patch, source)
+    assert set(warm.fresh) == widened and warm.widened == ()
+    assert all(torch.equal(other_patch.state_dict()[k], before[k]) for k in widened)
     with pytest.raises(InputError, match="same width"):
         warm_start_dit(DiT(DiTConfig(latent_channels=4, width=32, depth=1, heads=2)), source)
 
