@@ -48,8 +48,9 @@ def record_warm_start(state: StageState, warm: WarmStart | None, stage: str, mai
         return
     state.extra["warm_start"] = asdict(warm)
     if main:
+        widened = f", {len(warm.widened)} widened to the new latent channels" if warm.widened else ""
         print(f"{stage} warm-started from {warm.source}: {warm.copied:,} weights copied, "
-              f"{len(warm.fresh)} tensors new", flush=True)
+              f"{len(warm.fresh)} tensors new{widened}", flush=True)
 
 
 def _patch_channel_widened(key: str, theirs: torch.Tensor, ours: torch.Tensor, patch: int) -> torch.Tensor | None:
