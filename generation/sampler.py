@@ -87,10 +87,8 @@ class GuidedVelocity:
         guided = self.doubled and t >= self.min_t
         if guided:
             xin, tin, text, mask = torch.cat([x, x]), torch.cat([tf, tf]), self.text, self.text_mask
-        elif self.doubled:  # below the guidance interval: the conditional half alone
+        else:  # no guidance, or a step below the guidance interval: the conditional prediction alone
             xin, tin, text, mask = x, tf, self.cond.states, self.cond.mask
-        else:
-            xin, tin, text, mask = x, tf, self.text, self.text_mask
         with self.autocast():
             v = self.model(xin, tin, text, mask).float()
         if guided:
