@@ -11,6 +11,8 @@ LONG = "several woolly mammoths approach in a snowy meadow"
 
 
 class OneTable(App):
+    """The table alone, so nothing else on screen triggers the redraw the fix is about."""
+
     def compose(self) -> ComposeResult:
         table = MeasuredTable(id="t")
         table.add_column("shot", key="shot")
