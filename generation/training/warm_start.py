@@ -53,6 +53,14 @@ def record_warm_start(state: StageState, warm: WarmStart | None, stage: str, mai
               f"{len(warm.fresh)} tensors new{widened}", flush=True)
 
 
+def _leading_block(theirs: torch.Tensor, base: torch.Tensor, axis: int) -> torch.Tensor:
+    """``base`` (the target's shape) with its leading block along ``axis`` replaced by ``theirs``: the
+    source's latent channels go first, the rest of ``base`` is what the new channels start from."""
+    grown = base.clone()
+    grown.narrow(axis, 0, theirs.shape[axis]).copy_(theirs)
+    return grown
+
+
 def _patch_channel_widened(key: str, theirs: torch.Tensor, ours: torch.Tensor, patch: int) -> torch.Tensor | None:
     """``theirs`` grown to ``ours``' shape along the latent-channel axis of the patch embedding (its
     input columns) or the final projection (its output rows), zeros for the new channels; None for
@@ -65,9 +73,7 @@ def _patch_channel_widened(key: str, theirs: torch.Tensor, ours: torch.Tensor, p
     others_match = all(a == b for i, (a, b) in enumerate(zip(theirs.shape, ours.shape)) if i != axis)
     if not others_match or new <= old or old % (patch * patch) or new % (patch * patch):
         return None
-    grown = torch.zeros_like(ours)
-    grown.narrow(axis, 0, old).copy_(theirs)
-    return grown
+    return _leading_block(theirs, torch.zeros_like(ours), axis)
 
 
 def warm_start_dit(model: torch.nn.Module, source: Path) -> WarmStart:
@@ -125,16 +131,9 @@ def warm_start_autoencoder(model: VideoAutoencoder, source: Path) -> WarmStart:
             continue
         if ours[k].shape == v.shape:
             fits[k] = v
-        elif k in widened:
-            grown = ours[k].clone()
-            axis = widened[k]
-            index = [slice(None)] * v.ndim
-            index[axis] = slice(0, old_c)
-            grown[tuple(index)] = v
-            if k == "decoder.inp.weight":
-                index[axis] = slice(old_c, new_c)
-                grown[tuple(index)] = 0.0
-            fits[k] = grown
+        elif k in widened:  # new encoder rows keep their random start; new decoder columns start at zero
+            base = torch.zeros_like(ours[k]) if k == "decoder.inp.weight" else ours[k]
+            fits[k] = _leading_block(v, base, widened[k])
         else:
             continue
         copied += v.numel()
