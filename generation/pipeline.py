@@ -107,10 +107,9 @@ class Generator:
             raise InputError(f"duration must be a positive number of seconds, got {seconds}")
         return max(1, round(seconds * fps))
 
-    def _job(self, prompt: str, seed: int, preview: bool, steps: int | None, guidance: float | None,
-             method: str | None, progress, windows: int, width: int, height: int) -> _Job:
-        if not isinstance(prompt, str):
-            raise InputError("the prompt must be text")
+    def _call_sampler(self, preview: bool, steps: int | None, guidance: float | None, method: str | None) -> SamplerConfig:
+        """The generator's sampling defaults with a call's overrides (preview: half the steps); the
+        job samples with it and the result's info reports it."""
         base = self.sampler
         n_steps = steps or (max(2, base.steps // 2) if preview else base.steps)
         if n_steps < 1 or n_steps > 200:
@@ -118,7 +117,13 @@ class Generator:
         method = method or base.method
         if method not in ("euler", "heun"):
             raise InputError(f"sampler method must be euler or heun, got {method!r}")
-        sampler = replace(base, steps=n_steps, method=method, guidance=base.guidance if guidance is None else guidance)
+        return replace(base, steps=n_steps, method=method, guidance=base.guidance if guidance is None else float(guidance))
+
+    def _job(self, prompt: str, seed: int, preview: bool, steps: int | None, guidance: float | None,
+             method: str | None, progress, windows: int, width: int, height: int) -> _Job:
+        if not isinstance(prompt, str):
+            raise InputError("the prompt must be text")
+        sampler = self._call_sampler(preview, steps, guidance, method)
         # ---------------------------------------------------------- step 2: encode the prompt
         cond = self.text_encoder.encode([prompt]).to(self.device)
         uncond = None
@@ -398,11 +403,10 @@ class Generator:
     def _result(self, mode: Mode, prompt: str, seed: int, frames: np.ndarray, fps: float, preview: bool,
                 steps: int | None, guidance: float | None, method: str | None, t0: float,
                 given: tuple[tuple[int, int], ...], windows: int, joins: tuple[int, ...] = ()) -> GeneratedVideo:
-        base = self.sampler
+        sampler = self._call_sampler(preview, steps, guidance, method)
         info = GenerationInfo(
             mode=mode, prompt=prompt, seed=int(seed), width=int(frames.shape[2]), height=int(frames.shape[1]), fps=float(fps),
-            steps=steps or (max(2, base.steps // 2) if preview else base.steps),
-            guidance=base.guidance if guidance is None else float(guidance), method=method or base.method,
+            steps=sampler.steps, guidance=sampler.guidance, method=sampler.method,
             preview=preview, windows=windows, precision=self.precision.name,
             elapsed_s=time.perf_counter() - t0, given=given, joins=joins,
         )
