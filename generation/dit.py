@@ -114,6 +114,16 @@ def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch
 # ----------------------------------------------------------------------------------------------
 
 
+class QKNorm(nn.RMSNorm):
+    """RMSNorm of queries or keys, computed in fp32 and returned in the input's dtype. Under bf16
+    autocast q and k arrive in bf16 while the weight stays fp32; torch's fused kernel refuses mixed
+    dtypes, so plain ``nn.RMSNorm`` warned on every generation and fell back to a slower composite.
+    In fp32 this is exactly ``nn.RMSNorm``; in bf16 it gives the composite's values."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.rms_norm(x.float(), self.normalized_shape, self.weight, self.eps).to(x.dtype)
+
+
 class SelfAttention(nn.Module):
     """Full spacetime attention with QK-RMSNorm (bf16-stable) and 3-D rotary positions."""
 
@@ -121,8 +131,8 @@ class SelfAttention(nn.Module):
         super().__init__()
         self.heads = cfg.heads
         self.qkv = nn.Linear(cfg.width, 3 * cfg.width)
-        self.q_norm = nn.RMSNorm(cfg.head_dim, eps=1e-6)
-        self.k_norm = nn.RMSNorm(cfg.head_dim, eps=1e-6)
+        self.q_norm = QKNorm(cfg.head_dim, eps=1e-6)
+        self.k_norm = QKNorm(cfg.head_dim, eps=1e-6)
         self.proj = nn.Linear(cfg.width, cfg.width)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
@@ -142,8 +152,8 @@ class CrossAttention(nn.Module):
         self.heads = cfg.heads
         self.q = nn.Linear(cfg.width, cfg.width)
         self.kv = nn.Linear(cfg.width, 2 * cfg.width)
-        self.q_norm = nn.RMSNorm(cfg.head_dim, eps=1e-6)
-        self.k_norm = nn.RMSNorm(cfg.head_dim, eps=1e-6)
+        self.q_norm = QKNorm(cfg.head_dim, eps=1e-6)
+        self.k_norm = QKNorm(cfg.head_dim, eps=1e-6)
         self.proj = nn.Linear(cfg.width, cfg.width)
 
     def forward(self, x: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:

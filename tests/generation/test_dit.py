@@ -1,10 +1,13 @@
 """The diffusion transformer: any latent shape in and out, adaLN-zero start, per-frame timesteps,
-padding tokens of the text ignored, relative (rotary) positions, and the size presets."""
+padding tokens of the text ignored, relative (rotary) positions, the size presets, and the QK norm
+under bf16 autocast."""
 
 import pytest
 import torch
 
-from generation.dit import DiT, DiT_models, DiTConfig, rope_split
+import warnings
+
+from generation.dit import DiT, DiT_models, DiTConfig, QKNorm, rope_split
 from tests.generation.generator_fixtures import perturb
 
 
@@ -56,3 +59,25 @@ def test_rope_split_is_even_and_complete():
 def test_presets_build():
     sizes = {name: sum(p.numel() for p in DiT(f()).parameters()) for name, f in DiT_models.items()}
     assert sizes["tiny"] < sizes["small"] < 20_000_000
+
+
+def test_qk_norm_is_rms_norm_in_both_precisions_and_silent_under_bf16():
+    """QKNorm gives nn.RMSNorm's values bit for bit, in fp32 and in bf16 (where nn.RMSNorm's weight
+    dtype mismatch made torch warn on every generation), and a bf16-autocast DiT forward warns nothing."""
+    torch.manual_seed(0)
+    ours, ref = QKNorm(8, eps=1e-6), torch.nn.RMSNorm(8, eps=1e-6)
+    with torch.no_grad():
+        ours.weight.uniform_(0.5, 1.5)
+        ref.weight.copy_(ours.weight)
+    x = torch.randn(3, 5, 8)
+    assert torch.equal(ours(x), ref(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = ref(x.bfloat16())
+    got = ours(x.bfloat16())
+    assert got.dtype == torch.bfloat16 and torch.equal(got, expected)
+    m = tiny()
+    with warnings.catch_warnings(), torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        warnings.simplefilter("error")
+        out = m(torch.randn(1, 4, 2, 4, 4), torch.rand(1, 2), torch.randn(1, 3, 384), torch.ones(1, 3, dtype=torch.bool))
+    assert torch.isfinite(out.float()).all()
