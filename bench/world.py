@@ -1,10 +1,10 @@
 """The procedural world and its evaluator, one JSON object per case.
 
-    python bench/world.py [--clips 200]
+    python bench/world.py [--clips 200] [--cases render evaluator] [--weights A.safetensors [B.safetensors ...]]
 
 Cases: render throughput on one thread at 128x72 and 256x144 (24 fps, 2-s clips of varied specs);
-the shipped evaluator's accuracy per attribute on fresh clips of the test seed stream (never used in
-training); evaluator throughput (clips/s, decoding excluded, 8-frame resampling included) at batch 1
+an evaluator's accuracy per attribute on fresh clips of the test seed stream (never used in
+training; with several ``--weights``, each on the same rendered clips); evaluator throughput (clips/s, decoding excluded, 8-frame resampling included) at batch 1
 and batch 32. On a shared machine wall-clock rates depend on the load, so every case also reports
 the CPU seconds this (single-threaded) process used.
 """
@@ -51,17 +51,32 @@ def render_throughput(width: int, height: int, clips: int = 6, frames: int = 48)
          cpu_seconds=round(cpu, 3), frames_per_cpu_s=round(clips * frames / cpu, 1))
 
 
-def evaluator_cases(n: int, weights: Path = SHIPPED_WEIGHTS) -> None:
-    model = load_evaluator(weights)
+def evaluator_cases(n: int, weights: list[Path], throughput: bool = True) -> None:
+    """Accuracy of each evaluator in ``weights`` on the same ``n`` fresh clips (rendered once per
+    distinct way of reading them, so two checkpoints are compared on identical frames), then the
+    throughput of the first."""
     draws = [draw_clip(TEST_STREAM, i) for i in range(n)]
-    clips = [render_draw(d, model.config) for d in draws]  # the frames this evaluator reads
+    rendered: dict[tuple[int, bool], list] = {}
+    for w in weights:
+        model = load_evaluator(w)
+        key = (model.config.num_frames, model.config.film_diff)
+        if key not in rendered:
+            rendered[key] = [render_draw(d, model.config) for d in draws]  # the frames this evaluator reads
+        acc = attribute_accuracy(model, rendered[key], [d.spec for d in draws])
+        emit("evaluator_accuracy", clips=n, seed_stream=TEST_STREAM, weights=str(w), precision=choose_precision("cpu").name,
+             per_attribute=acc.per_attribute, mean=round(acc.mean, 4), worst=round(acc.worst, 4),
+             weights_bytes=Path(w).stat().st_size, parameters=sum(p.numel() for p in model.parameters()))
+    if throughput:
+        evaluator_throughput(load_evaluator(weights[0]), rendered)
+
+
+def evaluator_throughput(model, rendered: dict[tuple[int, bool], list]) -> None:
+    """Clips per second at batch 32 and milliseconds a clip at batch 1 (frames already rendered)."""
+    clips = rendered[(model.config.num_frames, model.config.film_diff)]
+    n = len(clips)
     t0, c0 = time.perf_counter(), time.process_time()
-    acc = attribute_accuracy(model, clips, [d.spec for d in draws])
+    predict(model, clips)
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-    emit("evaluator_accuracy", clips=n, seed_stream=TEST_STREAM, weights=str(weights),
-         per_attribute=acc.per_attribute, mean=round(acc.mean, 4), worst=round(acc.worst, 4),
-         weights_bytes=Path(weights).stat().st_size,
-         parameters=sum(p.numel() for p in model.parameters()))
     emit("evaluator_throughput_batch32", clips=n, precision=choose_precision("cpu").name, threads=1,
          seconds=round(dt, 3), clips_per_s=round(n / dt, 1), clips_per_cpu_s=round(n / cpu, 1))
     one = clips[: min(50, n)]
@@ -77,7 +92,10 @@ def evaluator_cases(n: int, weights: Path = SHIPPED_WEIGHTS) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description="world + evaluator benchmark")
     ap.add_argument("--clips", type=int, default=200, help="held-out clips for the accuracy case")
-    ap.add_argument("--weights", type=Path, default=SHIPPED_WEIGHTS, help="evaluator checkpoint to measure")
+    ap.add_argument("--weights", type=Path, nargs="+", default=[SHIPPED_WEIGHTS],
+                    help="evaluator checkpoint(s) to measure; several are scored on the same rendered clips, and the "
+                         "throughput cases use the first")
+    ap.add_argument("--no-throughput", action="store_true", help="accuracy only (skip the throughput cases)")
     ap.add_argument("--cases", nargs="+", default=["render", "evaluator"], choices=["render", "evaluator"])
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -85,7 +103,7 @@ def main() -> None:
         render_throughput(128, 72)
         render_throughput(256, 144)
     if "evaluator" in args.cases:
-        evaluator_cases(args.clips, args.weights)
+        evaluator_cases(args.clips, args.weights, not args.no_throughput)
 
 
 if __name__ == "__main__":
