@@ -72,8 +72,8 @@ class TrainConfig:
     """Where the network trains: cpu, or cuda when a GPU is lent."""
     bf16: bool = True
     """Allow bf16 autocast where the CPU runs it natively (``generation.precision``). Where it does
-    not (this 2-core AMD EPYC has no AVX-512 BF16), bf16 convolutions measured 8-30x slower than fp32
-    with torch 2.13.0+cpu, so fp32 runs."""
+    not (the AVX2-only AMD EPYC of sessions 1-9), bf16 convolutions measured 8-30x slower than fp32
+    with torch 2.13.0+cpu, so fp32 runs there; the AVX-512 BF16 EPYC of session 10 runs bf16."""
     model: EvaluatorConfig = field(default_factory=EvaluatorConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
