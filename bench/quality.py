@@ -1,6 +1,7 @@
 """Benchmark: how well the shipped generator shows what held-out prompts ask, read by the evaluator.
 
     python bench/quality.py [--count 200] [--preview|--no-preview] [--seconds 1] [--steps N]
+                            [--guidance 3] [--shift 1] [--method euler|heun] [--guidance-min-t 0]
                             [--threads 2] [--weights DIR] [--evaluator PATH] [--long-count 3] [--long-seconds 4]
 
 Held-out prompts are detailed captions of sampled world specs from their own seed stream
@@ -51,6 +52,10 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--guidance-min-t", type=float, default=SamplerConfig.guidance_min_t,
                    help="Steps starting below this flow time run without guidance (half the cost).")
+    p.add_argument("--guidance", type=float, default=SamplerConfig.guidance, help="Classifier-free guidance scale.")
+    p.add_argument("--shift", type=float, default=SamplerConfig.shift,
+                   help="Timestep shift of the schedule (> 1 spends more steps at high noise).")
+    p.add_argument("--method", choices=["euler", "heun"], default=SamplerConfig.method, help="ODE integrator.")
     p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="Generator checkpoint folder.")
     p.add_argument("--evaluator", type=Path, default=SHIPPED_WEIGHTS, help="Evaluator checkpoint (safetensors).")
     a = p.parse_args()
@@ -59,7 +64,8 @@ def main() -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    gen = Generator.load(a.weights, device="cpu", sampler=SamplerConfig(guidance_min_t=a.guidance_min_t))
+    gen = Generator.load(a.weights, device="cpu", sampler=SamplerConfig(
+        guidance=a.guidance, shift=a.shift, method=a.method, guidance_min_t=a.guidance_min_t))
     evaluator = load_evaluator(a.evaluator)
     gen.text_to_image("warm-up", width=64, height=64, steps=1)  # first-call costs out of the timings
     settings = QualitySettings(count=a.count, seconds=a.seconds, preview=a.preview, steps=a.steps, style=a.style,
@@ -79,7 +85,8 @@ def main() -> None:
         report = measure_quality(gen, evaluator, settings, on_progress)
     context = dict(bench="quality", weights=str(a.weights), recipe=gen.cfg.recipe, evaluator=str(a.evaluator),
                    evaluator_frames=evaluator.config.num_frames, evaluator_size=evaluator.config.size,
-                   threads=a.threads, precision=gen.precision.name, total_s=round(time.perf_counter() - t0, 1),
+                   threads=a.threads, precision=gen.precision.name, guidance=a.guidance, shift=a.shift, method=a.method,
+                   guidance_min_t=a.guidance_min_t, total_s=round(time.perf_counter() - t0, 1),
                    machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
                    date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     for row in report.rows():
