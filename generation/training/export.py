@@ -29,13 +29,19 @@ def generator_config(cfg: TrainConfig, ae: VideoAutoencoder, dit: DiT, state: St
                            recipe=recipe)
 
 
+def warm_source(extra: dict) -> str | None:
+    """Where a stage's history began by a warm start: this run's own (``warm_start``), or the one the
+    recipe of the folder a seeded run started from names (``warm_origin``, ``seed_run``)."""
+    return extra["warm_start"]["source"] if "warm_start" in extra else extra.get("warm_origin")
+
+
 def autoencoder_recipe(out: Path) -> str:
     """The autoencoder part of a recipe line: stage 1, and the decoder refinement when there is one."""
     ae_state = stage_record(out / "autoencoder")["state"]
-    warm = ae_state["extra"].get("warm_start")
+    warm = warm_source(ae_state["extra"])
     text = (f"autoencoder {ae_state['step']} steps ({ae_state['elapsed_s'] / 3600:.2f} h, "
             f"recon PSNR {ae_state['extra'].get('psnr_db', float('nan')):.2f} dB"
-            f"{', warm-started from ' + warm['source'] if warm else ''})")
+            f"{', warm-started from ' + warm if warm else ''})")
     dec = stage_record(out / "decoder")
     if dec is not None:
         s = dec["state"]
@@ -47,8 +53,8 @@ def autoencoder_recipe(out: Path) -> str:
 def export(cfg: TrainConfig, dit: DiT, state: StageState) -> Path:
     """Write ``<out>/export``: a generator folder ``Generator.load`` reads (EMA weights, fp32)."""
     ae = load_trained_autoencoder(cfg.out)
-    warm = state.extra.get("warm_start")
-    origin = f", warm-started from {warm['source']}" if warm else ""
+    warm = warm_source(state.extra)
+    origin = f", warm-started from {warm}" if warm else ""
     recipe = (f"preset {cfg.preset}; {autoencoder_recipe(cfg.out)}; DiT {state.step} steps "
               f"({state.elapsed_s / 3600:.2f} h, flow loss {state.last_loss:.4f}{origin}), batch {cfg.dit_batch}, "
               f"clips {[(s.width, s.height, s.num_frames) for s in cfg.dit_shapes]}; world-rendered clips, "

@@ -46,6 +46,12 @@ def recipe_figures(recipe: str) -> dict[str, float]:
     return out
 
 
+def recipe_warm_sources(recipe: str) -> dict[str, str]:
+    """Where each stage of a recipe line was warm-started from ({"autoencoder": ..., "DiT": ...}, the
+    ones it names): a run seeded from that folder carries its history on, and so must its recipe."""
+    return {m.group(1): m.group(2) for m in re.finditer(r"(autoencoder|DiT) \d+ steps \([^)]*?warm-started from ([^)]+)\)", recipe)}
+
+
 def check_same_networks(cfg: TrainConfig, gen_cfg: GeneratorConfig, source: Path) -> None:
     """Refuse to seed a preset whose networks differ from the folder's (the weights would not fit).
     Frame mixes in the decoder do not count: they are what the decoder stage adds to a preset's."""
@@ -67,9 +73,10 @@ def seed_run(cfg: TrainConfig, source: Path) -> bool:
     fig = recipe_figures(gen_cfg.recipe)
     ae_step = int(fig.get("ae_steps", cfg.ae_steps))
     origin = {"init_from": str(source), "init_recipe": gen_cfg.recipe}
+    warm = {stage: {"warm_origin": src} for stage, src in recipe_warm_sources(gen_cfg.recipe).items()}
 
     ae_state = StageState(step=ae_step, elapsed_s=3600 * fig.get("ae_hours", 0.0), warmup_from=ae_step,
-                          extra=origin | ({"psnr_db": fig["psnr_db"]} if "psnr_db" in fig else {}))
+                          extra=origin | warm.get("autoencoder", {}) | ({"psnr_db": fig["psnr_db"]} if "psnr_db" in fig else {}))
     save_stage(cfg.out / "autoencoder", ae, EMA(ae, cfg.ema_decay), torch.optim.AdamW(ae.parameters(), lr=cfg.ae_lr),
                ae_state, config_json(cfg) | {"model": gen_cfg.autoencoder.to_dict()})
     if gen_cfg.autoencoder.frame_mix:  # a refined decoder: the decoder stage resumes from it
@@ -84,7 +91,7 @@ def seed_run(cfg: TrainConfig, source: Path) -> bool:
     dit_step = int(fig.get("dit_steps", 0))
     dit_state = StageState(step=dit_step, elapsed_s=3600 * fig.get("dit_hours", 0.0),
                            last_loss=fig.get("flow_loss", float("nan")), warmup_from=dit_step,
-                           extra=origin | {"ae_step": ae_step,
+                           extra=origin | warm.get("DiT", {}) | {"ae_step": ae_step,
                                            "latent_mean": list(gen_cfg.latent_mean), "latent_std": list(gen_cfg.latent_std)})
     opt = torch.optim.AdamW(dit.parameters(), lr=cfg.dit_lr, weight_decay=0.0, betas=(0.9, 0.99))
     save_stage(cfg.out / "dit", dit, EMA(dit, cfg.ema_decay), opt, dit_state,

@@ -216,7 +216,7 @@ def test_a_fresh_dit_warm_starts_from_another_generator_where_the_weights_fit(tm
     shape match, and the latent in/out layers widened: at step 0 it predicts the old channels as the
     old DiT did, ignoring the new ones, and zero velocity for the new ones. A DiT with another patch
     size leaves those layers fresh; one of another width is refused. A run records the warm start in
-    its state and recipe (which still parses)."""
+    its state and recipe (which still parses), and so does a run seeded from its export."""
     from generation.checkpoint import load_generator, save_generator
     from generation.dit import DiT, DiTConfig
     from generation.training.seed_run import recipe_figures
@@ -258,6 +258,11 @@ def test_a_fresh_dit_warm_starts_from_another_generator_where_the_weights_fit(tm
     assert state["extra"]["warm_start"]["source"] == str(source) and state["extra"]["warm_start"]["fresh"] == []
     cfg2, _, _ = load_generator(tmp_path / "second" / "export")
     assert f"warm-started from {source}" in cfg2.recipe and recipe_figures(cfg2.recipe)["dit_steps"] == 2
+
+    # a run seeded from that export carries the history on: its recipe still names the warm start
+    run(build_config("test", out=tmp_path / "third", init_from=tmp_path / "second" / "export", dit_steps=3))
+    cfg3, _, _ = load_generator(tmp_path / "third" / "export")
+    assert f"warm-started from {source}" in cfg3.recipe and recipe_figures(cfg3.recipe)["dit_steps"] == 3
 
 
 def test_a_wider_autoencoder_warm_starts_decoding_as_its_source(tmp_path):
