@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--adv-start", type=int, help="Autoencoder step the discriminator starts at.")
     p.add_argument("--ae-lr", type=float, help="Learning rate of the autoencoder stage (default 1e-3; lower it "
                    "for a warm start, e.g. 3e-4).")
+    p.add_argument("--dit-lr", type=float, help="Learning rate of the DiT stage (default 3e-4, held constant after the "
+                   "warm-up; lower it to consolidate a long run, e.g. 1e-4).")
     p.add_argument("--max-minutes", type=float)
     p.add_argument("--threads", type=int)
     p.add_argument("--render-workers", type=int, help="Processes rendering training clips (0: the trainer renders them).")
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="Generator folder to start a new run from (e.g. generation/weights/generator); ignored once --out holds a run.")
     a = p.parse_args(argv)
     run(build_config(a.preset, stage=a.stage, out=a.out, ae_steps=a.ae_steps, dit_steps=a.dit_steps, decoder_steps=a.decoder_steps,
-                     adv_weight=a.adv_weight, adv_start=a.adv_start, ae_lr=a.ae_lr, max_minutes=a.max_minutes,
+                     adv_weight=a.adv_weight, adv_start=a.adv_start, ae_lr=a.ae_lr, dit_lr=a.dit_lr, max_minutes=a.max_minutes,
                      threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
                      render_workers=a.render_workers,
                      eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator,

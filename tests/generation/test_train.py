@@ -294,3 +294,15 @@ def test_a_wider_autoencoder_warm_starts_decoding_as_its_source(tmp_path):
     run(build_config("test", stage="autoencoder", out=tmp_path / "second", ae_init=source, ae_steps=2))
     state = json.loads((tmp_path / "second" / "autoencoder" / "state.json").read_text())["state"]
     assert state["step"] == 2 and state["extra"]["warm_start"]["source"] == str(source)
+
+
+def test_the_dit_learning_rate_is_set_from_the_command_line(tmp_path):
+    """--dit-lr reaches the DiT stage: its optimiser's saved learning rate is the one asked for
+    (a long run is consolidated by resuming it at a lower rate)."""
+    from generation.checkpoint import load_state
+    from generation.train import main
+
+    main(["--preset", "test", "--stage", "all", "--out", str(tmp_path / "run"), "--dit-lr", "1e-5"])
+    saved = json.loads((tmp_path / "run" / "dit" / "state.json").read_text())
+    assert saved["config"]["dit_lr"] == 1e-5 and saved["state"]["step"] == 2
+    assert saved["optimizer"]["param_groups"][0]["lr"] == pytest.approx(1e-5)
