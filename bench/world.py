@@ -4,8 +4,8 @@
 
 Cases: render throughput on one thread at 128x72 and 256x144 (24 fps, 2-s clips of varied specs);
 an evaluator's accuracy per attribute on fresh clips of the test seed stream (never used in
-training; with several ``--weights``, each on the same rendered clips); evaluator throughput (clips/s, decoding excluded, 8-frame resampling included) at batch 1
-and batch 32. On a shared machine wall-clock rates depend on the load, so every case also reports
+training; with several ``--weights``, each on the same rendered clips); evaluator throughput
+(clips/s, decoding excluded, 8-frame resampling included) at batch 1 and batch 32. On a shared machine wall-clock rates depend on the load, so every case also reports
 the CPU seconds this (single-threaded) process used.
 """
 
@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from generation.eval.clip_source import TEST_STREAM, draw_clip, render_draw  # noqa: E402
-from generation.eval.evaluator import SHIPPED_WEIGHTS, load_evaluator  # noqa: E402
+from generation.eval.evaluator import SHIPPED_WEIGHTS, Evaluator, load_evaluator  # noqa: E402
 from generation.eval.metrics import attribute_accuracy, predict  # noqa: E402
 from generation.precision import choose_precision  # noqa: E402
 from generation.world.render import render_clip  # noqa: E402
@@ -70,7 +70,7 @@ def evaluator_cases(n: int, weights: list[Path], throughput: bool = True) -> Non
         evaluator_throughput(load_evaluator(weights[0]), rendered)
 
 
-def evaluator_throughput(model, rendered: dict[tuple[int, bool], list]) -> None:
+def evaluator_throughput(model: Evaluator, rendered: dict[tuple[int, bool], list]) -> None:
     """Clips per second at batch 32 and milliseconds a clip at batch 1 (frames already rendered)."""
     clips = rendered[(model.config.num_frames, model.config.film_diff)]
     n = len(clips)
