@@ -2,10 +2,10 @@
 padding tokens of the text ignored, relative (rotary) positions, the size presets, and the QK norm
 under bf16 autocast."""
 
+import warnings
+
 import pytest
 import torch
-
-import warnings
 
 from generation.dit import DiT, DiT_models, DiTConfig, QKNorm, rope_split
 from tests.generation.generator_fixtures import perturb

@@ -299,7 +299,6 @@ def test_a_wider_autoencoder_warm_starts_decoding_as_its_source(tmp_path):
 def test_the_dit_learning_rate_is_set_from_the_command_line(tmp_path):
     """--dit-lr reaches the DiT stage: its optimiser's saved learning rate is the one asked for
     (a long run is consolidated by resuming it at a lower rate)."""
-    from generation.checkpoint import load_state
     from generation.train import main
 
     main(["--preset", "test", "--stage", "all", "--out", str(tmp_path / "run"), "--dit-lr", "1e-5"])
