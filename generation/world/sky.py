@@ -138,8 +138,9 @@ class Sky:
         if kind == Clouds.wispy:
             n = noise_2d(rng, (ny, nx), (ny / tpu * 9, 3), falloff=1.2)
             streak = noise_2d(rng, (ny, nx), (ny / tpu * 4, 10), falloff=1.0)
-            a = smoothstep(0.4, 1.8, n + 0.45 * streak) * 0.85
-            a *= smoothstep(0.06, 0.22, elev)
+            a = smoothstep(0.4, 1.8, n + 0.45 * streak) * 0.9
+            # down to just above the horizon: a high camera's sky is a strip of ~0.25 frame heights
+            a *= smoothstep(0.01, 0.08, elev)
             shade = np.full_like(a, 0.85)
         elif kind == Clouds.fluffy:
             n = noise_2d(rng, (ny, nx), (ny / tpu * 2.2, 9), falloff=1.6)
@@ -159,8 +160,9 @@ class Sky:
             shadow = 0.6 * sunlit
         col = shadow[None, None, :] + (sunlit - shadow)[None, None, :] * shade[..., None]
         if self.fogged:  # fog lies low: clouds above it are veiled, not erased
-            col = 0.7 * col + 0.3 * lit.fog_colour
-            a = a * 0.8
+            col = 0.8 * col + 0.2 * lit.fog_colour
+            if lit.night:  # moonlit fog glows brighter than moonlit cloud: the clouds show dark against it
+                col = 0.55 * col
         a[-1] = 0.0  # the top row stands for everything above the sheet
         self.cloud_ny, self.cloud_nx = a.shape
         premult = np.concatenate([col * a[..., None], 1.0 - a[..., None]], axis=2).astype(np.float32)

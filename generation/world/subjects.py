@@ -70,6 +70,21 @@ APPROACH_DOLLY_SHARE = 0.5  # an approacher under a dolly keeps half the camera'
 TRAVELLERS = (SubjectMotion.move_left, SubjectMotion.move_right, SubjectMotion.fly_across)
 BOUNCE_HZ = 1.6
 BOUNCE_HEIGHT = 2.6  # ball diameters
+# Where birds fly at mid-clip, frame heights from the centre (+ = down), and how deep. A bird that
+# leaves the frame or shrinks to a speck cannot be told from an empty sky, so each camera move
+# starts the bird where the move carries it through the frame rather than out of it: they keep
+# clear of the top edge (a high camera's horizon is already near it); a tilt shifts the world by
+# -0.175..+0.3 frame heights over an 8-s clip (anchored at 1 s), so under a tilt the range leans
+# the way the world will travel from; a zoom-in pushes everything off-centre outward; a zoom-out
+# shrinks everything 2.2x, so the bird starts nearer; a dolly ends DOLLY_MAX world units forward,
+# which would fly the camera into a bird at its usual depth, so the bird flies deeper and just
+# above the horizon, and the push grows it ~3.5x without carrying it out of the top edge.
+BIRD_V_RANGE = (-0.24, 0.12)
+BIRD_TILT_V_RANGE = {CameraMotion.tilt_up: (-0.24, 0.1), CameraMotion.tilt_down: (-0.1, 0.24)}
+BIRD_TILT_LEAD = {CameraMotion.tilt_up: -0.1, CameraMotion.tilt_down: 0.1}
+BIRD_ZOOM_IN_PULL = 0.75
+BIRD_DEPTH = {CameraMotion.dolly: 1.25, CameraMotion.zoom_out: 0.75}
+BIRD_DOLLY_RISE = 0.08
 
 
 @dataclass(frozen=True)
@@ -117,6 +132,8 @@ class Cast:
         base = kind.height / (kind.screen * fit)
         if spec.subject != Subject.bird:
             base = max(base, hcam / (0.4 - hv))  # keep the feet inside the frame
+        else:
+            base *= BIRD_DEPTH.get(spec.camera_motion, 1.0)
         if spec.setting == Setting.beach and scenery.ground.sea_from is not None:
             sea = scenery.ground.sea_from
             base = max(base, sea + 3.0) if spec.subject == Subject.boat else min(base, max(sea - 1.8, hcam / (0.46 - hv)))
@@ -128,7 +145,11 @@ class Cast:
             u = centre + (i - (n - 1) / 2.0) * gap + float(rng.uniform(-0.02, 0.02))
             alt = 0.0
             if spec.subject == Subject.bird:
-                v = float(np.clip(hv - 0.2, -0.36, 0.12)) + 0.06 * abs(i - (n - 1) / 2.0) + float(rng.uniform(-0.03, 0.03))
+                rise = BIRD_DOLLY_RISE if spec.camera_motion == CameraMotion.dolly else 0.2
+                v_range = BIRD_TILT_V_RANGE.get(spec.camera_motion, BIRD_V_RANGE)
+                v = float(np.clip(hv - rise + BIRD_TILT_LEAD.get(spec.camera_motion, 0.0), *v_range))
+                v = v * (BIRD_ZOOM_IN_PULL if spec.camera_motion == CameraMotion.zoom_in else 1.0)
+                v += 0.06 * abs(i - (n - 1) / 2.0) + float(rng.uniform(-0.03, 0.03))
                 alt = hcam - (v - hv) * z
             self.actors.append(Actor(spec.subject, kind, u * z, z, alt, facing, self._colour(spec, kind, rng),
                                      float(rng.uniform(0, 2 * np.pi))))
