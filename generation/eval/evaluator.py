@@ -27,6 +27,8 @@ from generation.eval.motion import SUMMARY_SIZE, flow_summary, local_flow
 from generation.world.spec import SCORED_ATTRIBUTES
 from reelgraph.errors import InputError, ModelUnavailable
 
+FLOW_BACKGROUNDS = ("textured", "median")
+
 # The shipped checkpoint, trained on the world by ``python -m generation.eval.train_evaluator``.
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "evaluator.safetensors"
 
@@ -83,12 +85,19 @@ class EvaluatorConfig:
     42 held-out clips. Both projections start at zero, so weights trained without flow load and score
     unchanged. Fine-tuned 1,200 steps with it, the shipped evaluator went from 0.763 to 0.86 on
     camera motion and 0.668 to 0.708 on subject motion (600 fresh clips, BENCHMARKS.md session 7)."""
+    flow_background: str = "textured"
+    """What the flow summary measures a subject's motion against (``motion.relative_motion``):
+    "textured", the median motion of the most textured quarter of the cells (the ground and scenery a
+    pan moves), or "median", of all cells (before session 11; under a pan mostly still sky, so a
+    still subject read as moving with the pan)."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
 
     def __post_init__(self) -> None:
         if self.flow and not self.film_diff:
             raise InputError("EvaluatorConfig.flow reads the film frame before each sample: it needs film_diff=True")
+        if self.flow_background not in FLOW_BACKGROUNDS:
+            raise InputError(f"EvaluatorConfig.flow_background must be one of {FLOW_BACKGROUNDS}, got {self.flow_background!r}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))  # key order kept: heads stay in SCORED_ATTRIBUTES order
@@ -104,6 +113,7 @@ class EvaluatorConfig:
         raw.setdefault("peak_branch", False)  # checkpoints from before 2026-12-01 have none
         raw.setdefault("film_diff", False)  # nor from before session 5 (2026-12-01, evening)
         raw.setdefault("flow", False)  # nor from before session 7 (2026-12-02)
+        raw.setdefault("flow_background", "median")  # and before session 11 (2026-12-04) flow used this
         return cls(**raw)
 
     @property
@@ -114,7 +124,7 @@ class EvaluatorConfig:
     def core(self) -> "EvaluatorConfig":
         """This config minus the parts that start at zero (peak branch, film differences, flow): two
         configs with the same core can start one from the other's weights."""
-        return replace(self, peak_branch=False, film_diff=False, flow=False)
+        return replace(self, peak_branch=False, film_diff=False, flow=False, flow_background="textured")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -247,7 +257,7 @@ class Evaluator(nn.Module):
             prev = clips[:, 3:].transpose(1, 2).reshape(b * t, 3, h, w)
             cur = rgb.transpose(1, 2).reshape(b * t, 3, h, w)
             stride = self.config.stem_stride
-            flow = local_flow(prev, cur, cell=stride, window=2 * stride)  # (B*T, 2, S/stride, S/stride)
+            flow, texture = local_flow(prev, cur, cell=stride, window=2 * stride, with_texture=True)  # (B*T, 2 / -, S/stride, S/stride)
             x = x + self.flow_in(flow)
         for block in self.blocks:
             x = block(x, t)  # ... -> (B*T, C, S/(stride*8), S/(stride*8))
@@ -261,7 +271,8 @@ class Evaluator(nn.Module):
         if peak is not None:
             h = h + self.peak(torch.cat([peak.mean(dim=1), peak.amax(dim=1)], dim=1))
         if flow is not None:
-            h = h + self.flow_proj(flow_summary(flow.reshape(b, t, *flow.shape[1:])))
+            background = texture.reshape(b, t, *texture.shape[1:]) if self.config.flow_background == "textured" else None
+            h = h + self.flow_proj(flow_summary(flow.reshape(b, t, *flow.shape[1:]), background))
         return self.project[2](self.project[1](h)).float()  # LayerNorm, ReLU -> (B, feature_dim)
 
     def forward(self, clips: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor]:

@@ -28,7 +28,8 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from generation.eval.augment import AugmentConfig, corrupt, random_crop
 from generation.eval.clip_input import FrameSample, prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw, spec_labels
-from generation.eval.evaluator import SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator, save_evaluator
+from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator,
+                                       save_evaluator)
 from generation.precision import choose_precision
 from reelgraph.errors import InputError
 
@@ -309,6 +310,8 @@ def main(argv: list[str] | None = None) -> None:
                          "also turns --flow off)")
     ap.add_argument("--flow", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.flow,
                     help="read local motion from each film-frame pair (EvaluatorConfig.flow)")
+    ap.add_argument("--flow-background", choices=FLOW_BACKGROUNDS, default=EvaluatorConfig.flow_background,
+                    help="what subject motion is measured against (EvaluatorConfig.flow_background)")
     ap.add_argument("--max-duration", type=float, default=TrainConfig.max_duration_s, help="longest clip, seconds")
     ap.add_argument("--soften-max", type=float, default=AugmentConfig.soften_max)
     ap.add_argument("--blur-max", type=float, default=AugmentConfig.blur_sigma_max)
@@ -319,7 +322,7 @@ def main(argv: list[str] | None = None) -> None:
                       fresh_per_batch=args.fresh_per_batch, export_to=None if args.no_export else SHIPPED_WEIGHTS,
                       max_duration_s=args.max_duration,
                       model=EvaluatorConfig(num_frames=args.frames, size=args.size, film_diff=args.film_diff,
-                                            flow=args.flow and args.film_diff),
+                                            flow=args.flow and args.film_diff, flow_background=args.flow_background),
                       augment=AugmentConfig(soften_max=args.soften_max, blur_sigma_max=args.blur_max, noise_max=args.noise_max))
     (cfg.out_dir).mkdir(parents=True, exist_ok=True)
     (cfg.out_dir / "train_config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))

@@ -4,6 +4,8 @@ and a network grown a flow input scores as the one it started from."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,7 @@ import torch.nn.functional as F
 
 from generation.eval.clip_input import letterbox, to_unit
 from generation.eval.evaluator import Evaluator, EvaluatorConfig
-from generation.eval.motion import FLOW_SCALE, SUMMARY_GRID, SUMMARY_SIZE, flow_summary, local_flow
+from generation.eval.motion import FLOW_SCALE, SUMMARY_GRID, SUMMARY_SIZE, flow_summary, local_flow, relative_motion
 from generation.world.render import Scene
 from generation.world.spec import SceneSpec, Setting
 from reelgraph.errors import InputError
@@ -87,6 +89,65 @@ def test_flow_summary_separates_camera_and_subject_motion():
     rightward, leftward = b[regions], b[regions + 2]
     assert rightward > 1.0 and leftward < 0.2
     assert float(b[:regions].abs().max()) < 0.5 * float(rightward)
+
+
+def test_subject_motion_is_measured_against_the_textured_background():
+    """A pan seen as the world shows it: the top 60 % of the cells flat sky (no texture, read as
+    still), the ground below textured and sliding left, a still subject on it sliding with it and a
+    second subject walking right. Against the plain median (the sky's zero) the still subject moves
+    as much as the ground; against the textured cells' median it is still, the walker moves right by
+    its own pace, and the flat sky's zero counts for nothing."""
+    n = 20
+    flow = torch.zeros(1, 2, n, n)
+    texture = torch.zeros(1, n, n)
+    flow[:, 0, 12:] = -0.25  # the ground slides left, as under a pan right
+    texture[:, 12:] = 1.0
+    flow[:, 0, 14:17, 2:5] = -0.25  # the still subject: moves with the ground it stands on
+    texture[:, 14:17, 2:5] = 3.0  # an outline: more texture than the ground
+    flow[:, 0, 14:17, 12:15] = 0.15  # the walker: its own pace 0.4 to the right of the ground's
+    texture[:, 14:17, 12:15] = 3.0
+    plain = relative_motion(flow, None)
+    textured = relative_motion(flow, texture)
+    assert float(plain[0, 0, 15, 3]) == pytest.approx(-0.25)  # the still subject "moves" with the pan
+    assert float(textured[0, 0, 15, 3]) == pytest.approx(0.0, abs=1e-6)
+    assert float(textured[0, 0, 15, 13]) == pytest.approx(0.4, abs=1e-6)
+    assert float(textured[0, :, :10].abs().max()) == 0.0  # flat sky: no evidence, no residual
+    # through the summary: the leftward extreme (the pan, misread as subject motion) goes
+    regions = 2 * SUMMARY_GRID**2
+    both = torch.stack([torch.zeros_like(flow), flow], dim=1)  # (B=1, T=2, ...): the first sample is skipped
+    tex2 = torch.stack([texture, texture], dim=1)
+    leftward_plain = float(flow_summary(both)[0, regions + 2])
+    leftward_textured = float(flow_summary(both, tex2)[0, regions + 2])
+    assert leftward_plain > 1.0 and leftward_textured < 0.3 * leftward_plain
+
+
+def test_local_flow_reports_texture_where_the_fit_can_be_trusted():
+    """The texture beside the flow is the structure tensor's smaller eigenvalue: ~0 on a flat frame
+    and on a pure horizontal ramp (one direction only), clearly positive on a world frame."""
+    flat = torch.zeros(1, 3, 32, 32)
+    ramp = torch.linspace(-1, 1, 32).view(1, 1, 1, 32).expand(1, 3, 32, 32).contiguous()
+    frame = textured_frame()
+    for image, textured in ((flat, False), (ramp, False), (frame, True)):
+        flow, texture = local_flow(image, image, with_texture=True)
+        assert texture.shape == flow.shape[:1] + flow.shape[2:]
+        assert torch.equal(flow, local_flow(image, image))
+        if textured:
+            assert float(texture.median()) > 1e-4
+        else:
+            assert float(texture.abs().max()) < 1e-6
+
+
+def test_flow_background_is_recorded_with_the_weights():
+    """Checkpoints from before the textured background was measured keep the plain median they were
+    trained with; new configs measure against texture; a misspelt choice is refused, and the choice
+    does not stop one network starting from another."""
+    old = json.loads(EvaluatorConfig().to_json())
+    del old["flow_background"]
+    assert EvaluatorConfig.from_json(json.dumps(old)).flow_background == "median"
+    assert EvaluatorConfig().flow_background == "textured"
+    assert EvaluatorConfig(flow_background="median").core() == EvaluatorConfig().core()
+    with pytest.raises(InputError, match="flow_background"):
+        EvaluatorConfig(flow_background="mean")
 
 
 def test_a_flow_network_starts_as_the_one_it_grows_from():
