@@ -2,8 +2,13 @@
 lighting: every layer, the ground and each subject fade toward the fog colour with depth.)
 
 Particles sit in three depth sheets (small-slow-far to big-fast-near) on a 4 x 1.2 frame-height
-tile that repeats sideways, so counts and speeds are per frame height and any aspect looks the same.
+tile that repeats, so counts and speeds are per frame height and any aspect looks the same.
 Footprints are at least one pixel, so a 64x36 frame still shows them.
+
+Each sheet also has a depth in world units, so the camera moves it as it moves the land: a zoom
+scales every sheet about the frame centre alike, a dolly scales near sheets more than far ones.
+Without that, falling particles were a static overlay on zoom and dolly shots, and a reader told a
+dolly in snow from a static camera only by looking through the flakes.
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ STYLES = {
     Weather.petals: ParticleStyle(60.0, 0.2, 0.12, 0.026, 0.0, 0.95, ((1.0, 0.45, 0.7), (0.95, 0.3, 0.6), (1.0, 0.6, 0.78))),
 }
 SHEETS = (0.6, 1.0, 1.55)  # size and speed factor of each depth sheet
+# World depth of each sheet: beyond DOLLY_MAX (3), so the nearest sheet grows at most 2.2x when the
+# dolly has run its whole range, and about 1.45x over the dolly's first second.
+SHEET_DEPTHS = (12.0, 8.0, 5.5)
 
 
 class Particles:
@@ -51,6 +59,7 @@ class Particles:
         self.y = rng.uniform(0, TILE_H, n).astype(np.float32)
         self.sheet = rng.integers(0, len(SHEETS), n)
         self.factor = np.array(SHEETS, np.float32)[self.sheet]
+        self.depth = np.array(SHEET_DEPTHS, np.float32)[self.sheet]
         self.phase = rng.uniform(0, 2 * np.pi, n).astype(np.float32)
         self.colour = np.array(self.style.colours, np.float32)[rng.integers(0, len(self.style.colours), n)]
 
@@ -62,8 +71,10 @@ class Particles:
         sway = 0.025 * np.sin(1.7 * t + self.phase) if st.streak == 0 else 0.0
         u = (self.x + st.drift * f * t + sway - cam.yaw * f * 0.6) % TILE_W - TILE_W / 2
         v = (self.y + st.fall * f * t + cam.horizon * f * 0.3) % TILE_H - TILE_H / 2
-        vis = np.abs(u) < grid.aspect / 2 + 0.05
-        u, v, f, colour = u[vis], v[vis], f[vis], self.colour[vis]
+        scale = sheet_scale(view, self.depth)  # (N,) 1.0 unless the camera zooms or dollies
+        reach = (st.streak + st.size) * max(SHEETS)
+        u, v, scale, f, colour, phase = _tiled(u, v, scale, grid.aspect, reach, f, self.colour, self.phase)
+        f = f * scale  # footprints and streaks grow with the sheet
         hpx = grid.height
         c = grid.col_of(0.0) + u * hpx
         r = grid.row_of(0.0) + v * hpx
@@ -85,7 +96,7 @@ class Particles:
             rr = np.floor(r[:, None] + oy[None, :] - side[:, None] / 2 + 0.5).astype(np.int64)
             keep = (ox[None, :] < side[:, None]) & (oy[None, :] < side[:, None])
             if st is STYLES[Weather.petals]:  # tumbling petals flash their edge on
-                keep &= (np.sin(4.0 * t + self.phase[vis])[:, None] > -0.6) | (oy[None, :] == 0)
+                keep &= (np.sin(4.0 * t + phase)[:, None] > -0.6) | (oy[None, :] == 0)
         keep &= (cc >= 0) & (cc < grid.width) & (rr >= 0) & (rr < grid.height)
         which, _ = np.nonzero(keep)  # the particle each kept pixel belongs to, in row-major order
         col = (colour * light)[which]
@@ -99,3 +110,36 @@ class Particles:
             veil = 0.04 * rgb(0.6, 0.63, 0.68) * light
             for ch in range(3):  # per channel: a (3,) broadcast would add three floats at a time
                 img[..., ch] += veil[ch]
+
+
+def sheet_scale(view: View, depth: np.ndarray) -> np.ndarray:
+    """How much larger than at rest the particle sheets at ``depth`` look: the zoom times the dolly's
+    parallax growth (``View.depth_scale``), so exactly 1 for a static, panning or tilting camera."""
+    rel = np.maximum(depth - np.float32(view.cam.forward), np.float32(1e-3))
+    return (np.float32(view.cam.zoom) * depth / rel).astype(np.float32)
+
+
+def _tiled(u: np.ndarray, v: np.ndarray, scale: np.ndarray, aspect: float, reach: float,
+           *carried: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Particles of one tile (``u``, ``v`` centred in it) scaled about the frame centre, the tile
+    repeated as often as a zoom-out or an early dolly frame needs to cover the screen, and only those
+    that can touch the screen kept: ``(u, v, scale, *carried)`` per kept particle. ``reach`` is how
+    far below its anchor a particle draws at scale 1 (a streak's length), in frame heights.
+
+    At scale 1 this keeps exactly the particles, in the order, that the renderer drew before sheets
+    had depths, so static, panning and tilting shots render as they always did."""
+    smin = float(scale.min()) if scale.size else 1.0
+    nu = int(np.ceil(max((aspect / 2 + 0.05) / smin - TILE_W / 2, 0.0) / TILE_W))
+    nv = int(np.ceil(max(0.5 / smin - TILE_H / 2, 0.0) / TILE_H))
+    half_u = aspect / 2 + 0.05 * np.maximum(scale, 1.0)  # the screen plus a footprint's margin
+    top, bottom = -(0.5 + reach * np.maximum(scale, 1.0)), 0.55
+    us, vs, keep = [], [], []
+    for i in range(-nu, nu + 1):
+        for j in range(-nv, nv + 1):
+            uu, vv = (u + i * TILE_W) * scale, (v + j * TILE_H) * scale
+            vis = (np.abs(uu) < half_u) & (vv > top) & (vv < bottom)
+            us.append(uu[vis])
+            vs.append(vv[vis])
+            keep.append(np.nonzero(vis)[0])
+    idx = np.concatenate(keep)
+    return (np.concatenate(us), np.concatenate(vs), scale[idx], *(a[idx] for a in carried))

@@ -6,10 +6,14 @@ the evaluator reads, so these checks double as "is it visible at low resolution"
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from generation.world.camera import CameraState, ScreenGrid, View, camera_at
 from generation.world.render import Scene, render_clip
+from generation.world.sky import lighting_for
 from generation.world.spec import (
     SCORED_ATTRIBUTES,
     CameraAngle,
@@ -22,6 +26,7 @@ from generation.world.spec import (
     TimeOfDay,
     Weather,
 )
+from generation.world.weather import SHEET_DEPTHS, Particles, sheet_scale
 
 ASPECTS = {"16:9": (64, 36), "9:16": (36, 64), "1:1": (48, 48)}
 FPS = 12.0
@@ -223,6 +228,49 @@ def test_weather_adds_moving_particles(aspect):
         marks = test(diff[0], c[0]) & (diff[0] > 0.05)
         assert marks.mean() > 0.01, w
         assert np.abs(c[3] - c[0]).max(-1).mean() > np.abs(clear[3] - clear[0]).max(-1).mean() + 0.005, w
+
+
+def _particles_alone(weather: Weather, cam: CameraState, size=(96, 54)) -> np.ndarray:
+    """(H, W) mask of the pixels the particles of ``weather`` cover on a black frame seen by ``cam``."""
+    lit = lighting_for(SceneSpec(time_of_day=TimeOfDay.noon), np.random.default_rng(0))
+    img = np.zeros((size[1], size[0], 3), np.float32)
+    Particles(weather, np.random.default_rng(7)).draw(img, View(ScreenGrid.of(*size), cam, 0.5), lit)
+    return img.max(-1) > 0.1
+
+
+def _grown(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by one pixel up, down, left and right."""
+    p = np.pad(mask, 1)
+    return p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
+
+
+def test_particles_move_with_zoom_and_dolly():
+    """Falling particles are part of the scene, not an overlay: a 2x zoom shows the rest frame's
+    central half magnified about the centre, a dolly grows near sheets more than far ones (a zoom
+    grows them alike), and static, panning and tilting cameras leave every sheet at scale 1."""
+    rest = camera_at(CameraMotion.static, CameraAngle.eye, 1.0)
+    for weather in (Weather.snow, Weather.rain, Weather.petals):
+        a = _particles_alone(weather, rest)
+        b = _particles_alone(weather, replace(rest, zoom=2.0))
+        h, w = a.shape
+        up = np.repeat(np.repeat(a[h // 4: h // 4 + h // 2 + 1, w // 4: w // 4 + w // 2 + 1], 2, 0), 2, 1)[:h, :w]
+        # share of x's pixels within a pixel of y's (footprints round to whole pixels)
+        near = lambda x, y: (x & _grown(y)).sum() / max(x.sum(), 1)  # noqa: E731
+        assert min(near(b, up), near(up, b)) > 0.75, weather  # the rest frame's centre, magnified
+        assert near(b, a) < 0.6 * near(b, up), weather  # and not the rest frame itself
+    depths = np.array(SHEET_DEPTHS, np.float32)
+    near, far = np.argmin(depths), np.argmax(depths)
+    for t in (0.0, 2.0, 5.0):
+        dolly = sheet_scale(View(ScreenGrid.of(64, 36), camera_at(CameraMotion.dolly, CameraAngle.eye, t), t), depths)
+        zoom = sheet_scale(View(ScreenGrid.of(64, 36), camera_at(CameraMotion.zoom_in, CameraAngle.eye, t), t), depths)
+        assert np.ptp(zoom) < 1e-6 and abs(dolly[near] - 1.0) > abs(dolly[far] - 1.0) + 0.05
+        for motion in (CameraMotion.static, CameraMotion.pan_left, CameraMotion.tilt_up):
+            assert np.all(sheet_scale(View(ScreenGrid.of(64, 36), camera_at(motion, CameraAngle.low, t), t), depths) == 1.0)
+    anchor = camera_at(CameraMotion.dolly, CameraAngle.eye, 1.0)
+    assert np.all(sheet_scale(View(ScreenGrid.of(64, 36), anchor, 1.0), depths) == 1.0)  # the rest view at the anchor
+    grown = _particles_alone(Weather.snow, camera_at(CameraMotion.dolly, CameraAngle.eye, 4.0))
+    shrunk = _particles_alone(Weather.snow, camera_at(CameraMotion.zoom_out, CameraAngle.eye, 6.0))
+    assert grown.mean() > 0.01 and shrunk.mean() > _particles_alone(Weather.snow, rest).mean()  # the screen stays covered
 
 
 def _without_subject(spec: SceneSpec) -> SceneSpec:
