@@ -59,7 +59,6 @@ class Particles:
         self.y = rng.uniform(0, TILE_H, n).astype(np.float32)
         self.sheet = rng.integers(0, len(SHEETS), n)
         self.factor = np.array(SHEETS, np.float32)[self.sheet]
-        self.depth = np.array(SHEET_DEPTHS, np.float32)[self.sheet]
         self.phase = rng.uniform(0, 2 * np.pi, n).astype(np.float32)
         self.colour = np.array(self.style.colours, np.float32)[rng.integers(0, len(self.style.colours), n)]
 
@@ -71,7 +70,7 @@ class Particles:
         sway = 0.025 * np.sin(1.7 * t + self.phase) if st.streak == 0 else 0.0
         u = (self.x + st.drift * f * t + sway - cam.yaw * f * 0.6) % TILE_W - TILE_W / 2
         v = (self.y + st.fall * f * t + cam.horizon * f * 0.3) % TILE_H - TILE_H / 2
-        scale = sheet_scale(view, self.depth)  # (N,) 1.0 unless the camera zooms or dollies
+        scale = sheet_scale(view)[self.sheet]  # (N,) 1.0 unless the camera zooms or dollies
         reach = (st.streak + st.size) * max(SHEETS)
         u, v, scale, f, colour, phase = _tiled(u, v, scale, grid.aspect, reach, f, self.colour, self.phase)
         f = f * scale  # footprints and streaks grow with the sheet
@@ -112,11 +111,10 @@ class Particles:
                 img[..., ch] += veil[ch]
 
 
-def sheet_scale(view: View, depth: np.ndarray) -> np.ndarray:
-    """How much larger than at rest the particle sheets at ``depth`` look: the zoom times the dolly's
-    parallax growth (``View.depth_scale``), so exactly 1 for a static, panning or tilting camera."""
-    rel = np.maximum(depth - np.float32(view.cam.forward), np.float32(1e-3))
-    return (np.float32(view.cam.zoom) * depth / rel).astype(np.float32)
+def sheet_scale(view: View) -> np.ndarray:
+    """(len(SHEETS),) how much larger than at rest each particle sheet looks: the zoom times the
+    dolly's parallax growth at the sheet's depth, so exactly 1 for a static, panning or tilting camera."""
+    return np.array([view.cam.zoom * view.depth_scale(d) for d in SHEET_DEPTHS], np.float32)
 
 
 def _tiled(u: np.ndarray, v: np.ndarray, scale: np.ndarray, aspect: float, reach: float,

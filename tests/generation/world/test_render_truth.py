@@ -255,19 +255,18 @@ def test_particles_move_with_zoom_and_dolly():
         h, w = a.shape
         up = np.repeat(np.repeat(a[h // 4: h // 4 + h // 2 + 1, w // 4: w // 4 + w // 2 + 1], 2, 0), 2, 1)[:h, :w]
         # share of x's pixels within a pixel of y's (footprints round to whole pixels)
-        near = lambda x, y: (x & _grown(y)).sum() / max(x.sum(), 1)  # noqa: E731
-        assert min(near(b, up), near(up, b)) > 0.75, weather  # the rest frame's centre, magnified
-        assert near(b, a) < 0.6 * near(b, up), weather  # and not the rest frame itself
-    depths = np.array(SHEET_DEPTHS, np.float32)
-    near, far = np.argmin(depths), np.argmax(depths)
+        close = lambda x, y: (x & _grown(y)).sum() / max(x.sum(), 1)  # noqa: E731
+        assert min(close(b, up), close(up, b)) > 0.75, weather  # the rest frame's centre, magnified
+        assert close(b, a) < 0.6 * close(b, up), weather  # and not the rest frame itself
+    near, far = np.argmin(SHEET_DEPTHS), np.argmax(SHEET_DEPTHS)
     for t in (0.0, 2.0, 5.0):
-        dolly = sheet_scale(View(ScreenGrid.of(64, 36), camera_at(CameraMotion.dolly, CameraAngle.eye, t), t), depths)
-        zoom = sheet_scale(View(ScreenGrid.of(64, 36), camera_at(CameraMotion.zoom_in, CameraAngle.eye, t), t), depths)
+        dolly = sheet_scale(View(ScreenGrid.of(64, 36), camera_at(CameraMotion.dolly, CameraAngle.eye, t), t))
+        zoom = sheet_scale(View(ScreenGrid.of(64, 36), camera_at(CameraMotion.zoom_in, CameraAngle.eye, t), t))
         assert np.ptp(zoom) < 1e-6 and abs(dolly[near] - 1.0) > abs(dolly[far] - 1.0) + 0.05
         for motion in (CameraMotion.static, CameraMotion.pan_left, CameraMotion.tilt_up):
-            assert np.all(sheet_scale(View(ScreenGrid.of(64, 36), camera_at(motion, CameraAngle.low, t), t), depths) == 1.0)
+            assert np.all(sheet_scale(View(ScreenGrid.of(64, 36), camera_at(motion, CameraAngle.low, t), t)) == 1.0)
     anchor = camera_at(CameraMotion.dolly, CameraAngle.eye, 1.0)
-    assert np.all(sheet_scale(View(ScreenGrid.of(64, 36), anchor, 1.0), depths) == 1.0)  # the rest view at the anchor
+    assert np.all(sheet_scale(View(ScreenGrid.of(64, 36), anchor, 1.0)) == 1.0)  # the rest view at the anchor
     grown = _particles_alone(Weather.snow, camera_at(CameraMotion.dolly, CameraAngle.eye, 4.0))
     shrunk = _particles_alone(Weather.snow, camera_at(CameraMotion.zoom_out, CameraAngle.eye, 6.0))
     assert grown.mean() > 0.01 and shrunk.mean() > _particles_alone(Weather.snow, rest).mean()  # the screen stays covered
