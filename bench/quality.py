@@ -11,7 +11,9 @@ the spec, temporal consistency, Fréchet distance to the renders, what limits ea
 timing), ``world_render`` (the same figures for the renders: the ceiling through this evaluator;
 its Fréchet distance is to a second render of every spec, the floor), ``autoencoder_round_trip``
 (the renders encoded and decoded by the generator's autoencoder: what the DiT could at best reach;
-``limited_by`` says ``autoencoder`` where this falls below a target the renders meet), ``seams`` (long multi-window
+``limited_by`` says ``autoencoder`` where this falls below a target the renders meet). Both carry
+``motion``: speed ratio and direction agreement of each clip's global flow against its render's
+(``generation.eval.motion_transfer``). ``seams`` (long multi-window
 generations: jump at window joins over the median jump inside windows, beside a seamless render).
 Progress goes to stderr.
 """

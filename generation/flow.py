@@ -98,11 +98,13 @@ def flow_matching_loss(
     cfg: FlowConfig,
     generator: torch.Generator | None = None,
     known: torch.Tensor | None = None,
+    attributes: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean squared velocity error over generated latent frames only.
 
     x0: (B, C, T, H, W) clean latents; text: (B, L, 384); text_mask: (B, L) bool;
-    known: (B, T) bool context frames (drawn from ``cfg`` when None). Returns a scalar.
+    known: (B, T) bool context frames (drawn from ``cfg`` when None); attributes: (B, A) int64 what
+    each caption states (``generation.prompt_attributes``) or None. Returns a scalar.
     """
     b, _, nt = x0.shape[:3]
     if known is None:
@@ -110,7 +112,7 @@ def flow_matching_loss(
     t = frame_times(sample_timesteps(b, cfg, generator).to(x0.device), known)  # (B, T)
     eps = torch.randn(x0.shape, generator=generator).to(x0.device)
     x_t = noisy_latents(x0, eps, t)
-    v = model(x_t, t, text, text_mask)
+    v = model(x_t, t, text, text_mask, attributes)
     err = (v.float() - (eps - x0).float()).pow(2).mean(dim=(1, 3, 4))  # (B, T)
     weight = (~known).float()
     return (err * weight).sum() / weight.sum().clamp(min=1.0)

@@ -36,6 +36,7 @@ from generation.checkpoint import GeneratorConfig, load_generator
 from generation.generation_output import GeneratedVideo, GenerationInfo, Mode, Progress, as_frames
 from generation.dit import DiT
 from generation.precision import choose_precision
+from generation.prompt_attributes import prompt_attributes
 from generation.sampler import GuidedVelocity, SamplerConfig, StepInfo, integrate
 from generation.text_encoder import TextEncoder, TextStates
 from generation.window_join import carry_join
@@ -125,15 +126,22 @@ class Generator:
             raise InputError("the prompt must be text")
         sampler = self._call_sampler(preview, steps, guidance, method)
         # ---------------------------------------------------------- step 2: encode the prompt
-        cond = self.text_encoder.encode([prompt]).to(self.device)
+        cond = self._encode_prompt(prompt)
         uncond = None
         if sampler.guidance != 1.0:
             if self._null is None:
-                self._null = self.text_encoder.encode([""]).to(self.device)
+                self._null = self._encode_prompt("")
             uncond = self._null
         rng = torch.Generator().manual_seed(int(seed))
         return _Job(cond=cond, uncond=uncond, sampler=sampler, rng=rng, progress=progress, windows=windows,
                     height=height, width=width)
+
+    def _encode_prompt(self, prompt: str) -> TextStates:
+        """Token states of one prompt, with what it states of the scene when the DiT reads that."""
+        states = self.text_encoder.encode([prompt])
+        if self.dit.cfg.attributes:
+            states = TextStates(states.states, states.mask, prompt_attributes([prompt], self.dit.cfg.attributes))
+        return states.to(self.device)
 
     # ------------------------------------------------------------------ latents <-> pixels
 

@@ -67,10 +67,10 @@ class GuidedVelocity:
         self.autocast = autocast
         if guidance != 1.0 and uncond is not None:
             both = pad_text([cond, uncond])
-            self.text, self.text_mask = both.states, both.mask
+            self.text, self.text_mask, self.attributes = both.states, both.mask, both.attributes
             self.doubled = True
         else:
-            self.text, self.text_mask = cond.states, cond.mask
+            self.text, self.text_mask, self.attributes = cond.states, cond.mask, cond.attributes
             self.doubled = False
 
     def impose(self, x: torch.Tensor) -> torch.Tensor:
@@ -86,11 +86,11 @@ class GuidedVelocity:
         tf = torch.where(self.known, torch.zeros_like(tf), tf)  # (B, T)
         guided = self.doubled and t >= self.min_t
         if guided:
-            xin, tin, text, mask = torch.cat([x, x]), torch.cat([tf, tf]), self.text, self.text_mask
+            xin, tin, text, mask, attrs = torch.cat([x, x]), torch.cat([tf, tf]), self.text, self.text_mask, self.attributes
         else:  # no guidance, or a step below the guidance interval: the conditional prediction alone
-            xin, tin, text, mask = x, tf, self.cond.states, self.cond.mask
+            xin, tin, text, mask, attrs = x, tf, self.cond.states, self.cond.mask, self.cond.attributes
         with self.autocast():
-            v = self.model(xin, tin, text, mask).float()
+            v = self.model(xin, tin, text, mask, attrs).float()
         if guided:
             v_cond, v_uncond = v.chunk(2)
             v = v_uncond + self.guidance * (v_cond - v_uncond)

@@ -16,18 +16,25 @@ import torch
 from reelgraph.errors import ModelUnavailable
 
 TEXT_DIM = 384
-MAX_TOKENS = 64
+MAX_TOKENS = 128
+"""Prompt tokens kept (all-MiniLM-L6-v2 was trained on 128-token inputs). At 64, a quarter of the
+world's long captions lost their ending, which is where the camera angle and motion stand (70 of 300
+long captions ran to 65-77 tokens, 2026-12-06), and so did a user's Sora-style paragraph."""
 
 
 @dataclass
 class TextStates:
-    """Encoded prompts: ``states`` (B, L, 384) float32 and ``mask`` (B, L) bool, True on real tokens."""
+    """Encoded prompts: ``states`` (B, L, 384) float32 and ``mask`` (B, L) bool, True on real tokens;
+    ``attributes`` (B, A) int64, what each prompt states for a DiT with attribute embeddings
+    (``generation.prompt_attributes``), or None."""
 
     states: torch.Tensor
     mask: torch.Tensor
+    attributes: torch.Tensor | None = None
 
     def to(self, device: torch.device | str) -> "TextStates":
-        return TextStates(self.states.to(device), self.mask.to(device))
+        attrs = None if self.attributes is None else self.attributes.to(device)
+        return TextStates(self.states.to(device), self.mask.to(device), attrs)
 
     def __len__(self) -> int:
         return self.states.shape[0]
@@ -78,11 +85,13 @@ class TextEncoder:
 
 
 def pad_text(items: list[TextStates]) -> TextStates:
-    """Concatenate encoded batches of different lengths along the batch, padding with masked zeros."""
+    """Concatenate encoded batches of different lengths along the batch, padding with masked zeros.
+    Attributes are kept when every batch has them."""
     length = max(t.states.shape[1] for t in items)
     states, masks = [], []
     for t in items:
         extra = length - t.states.shape[1]
         states.append(torch.nn.functional.pad(t.states, (0, 0, 0, extra)))
         masks.append(torch.nn.functional.pad(t.mask, (0, extra), value=False))
-    return TextStates(torch.cat(states), torch.cat(masks))
+    attrs = [t.attributes for t in items]
+    return TextStates(torch.cat(states), torch.cat(masks), None if any(a is None for a in attrs) else torch.cat(attrs))

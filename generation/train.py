@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> None:
                    "(a wider latent or extra residual blocks start silent, so it decodes as the source did).")
     p.add_argument("--dit-init", type=Path, help="Generator folder whose DiT weights start a fresh DiT stage where "
                    "they fit (all but the latent in/out layers when the latent channels differ).")
+    p.add_argument("--dit-attributes", action="store_true", default=None,
+                   help="Give a new DiT stage the attribute path: what each prompt states of the scene (subject, "
+                        "motion, camera, ...) as class embeddings beside the text. Starts at zero, so with --init-from "
+                        "it begins exactly as the seeded DiT; a resumed run keeps what it was saved with.")
     p.add_argument("--init-from", type=Path,
                    help="Generator folder to start a new run from (e.g. generation/weights/generator); ignored once --out holds a run.")
     a = p.parse_args(argv)
@@ -93,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
                      threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
                      render_workers=a.render_workers,
                      eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator,
-                     init_from=a.init_from, dit_init=a.dit_init, ae_init=a.ae_init))
+                     init_from=a.init_from, dit_init=a.dit_init, ae_init=a.ae_init, dit_attributes=a.dit_attributes))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """One quality measurement of a generator: generate the held-out prompts, render the same specs
 with the world, pass the renders through the generator's autoencoder, score all three through the
-evaluator, and measure seams on a few long generations.
+evaluator, measure how far the generated and round-tripped clips move against the renders
+(``motion_transfer``, no network involved), and measure seams on a few long generations.
 
 ``bench/quality.py`` is a thin command line around ``measure_quality``; tests run it with a tiny
 generator. Everything the figures depend on (sizes, steps, seeds, prompt indices, the evaluator's
@@ -17,6 +18,7 @@ import numpy as np
 
 from generation.eval.evaluator import Evaluator
 from generation.eval.metrics import temporal_consistency
+from generation.eval.motion_transfer import MotionTransfer, motion_transfer
 from generation.eval.quality import (
     TARGET_ACCURACY,
     TARGET_ATTRIBUTES,
@@ -103,6 +105,10 @@ class QualityReport:
     """The floor of the Fréchet distance: the same specs rendered again with other seeds."""
     seams: list[SeamCase] = field(default_factory=list)
     timing: dict[str, float] = field(default_factory=dict)
+    motion_generated: MotionTransfer | None = None
+    """How the generated clips move against the renders (``motion_transfer``): speed and direction."""
+    motion_reconstructed: MotionTransfer | None = None
+    """The same for the renders' autoencoder round trips: how much motion the autoencoder keeps."""
 
     def limits(self) -> dict[str, str]:
         """Per target attribute, what keeps it under the target: ``evaluator`` when even the world's
@@ -134,6 +140,7 @@ class QualityReport:
         rows = [
             dict(case="generated", **common, steps=self.steps, preview=self.settings.preview, **gen,
                  frechet_vs_rendered=_round(self.frechet_generated_vs_rendered), limited_by=self.limits(),
+                 motion=self.motion_generated.summary() if self.motion_generated else None,
                  s_per_clip=round(self.timing["generate_s"] / self.settings.count, 3),
                  s_per_generated_s=round(self.timing["generate_s"] / (self.settings.count * self.settings.seconds), 3),
                  score_s=round(self.timing["score_generated_s"], 2)),
@@ -146,6 +153,7 @@ class QualityReport:
             rec["loss_vs_render"] = {k: round(self.reconstructed.accuracy[k] - self.rendered.accuracy[k], 4)
                                      for k in self.reconstructed.accuracy}
             rows.append(dict(case="autoencoder_round_trip", **common, **rec,
+                             motion=self.motion_reconstructed.summary() if self.motion_reconstructed else None,
                              s_per_clip=round(self.timing["reconstruct_s"] / self.settings.count, 4)))
         if self.seams:
             g = [s.generated_seam_ratio for s in self.seams if s.generated_seam_ratio is not None]
@@ -216,7 +224,9 @@ def measure_quality(generator, evaluator: Evaluator, settings: QualitySettings =
                          rendered=ren_score, reconstructed=rec_score, frechet_generated_vs_rendered=_frechet(gen_score, ren_score),
                          frechet_rendered_vs_rendered=_frechet(rerender_score, ren_score), seams=seams,
                          timing=dict(generate_s=generate_s, render_s=render_s, reconstruct_s=reconstruct_s,
-                                     score_generated_s=score_generated_s))
+                                     score_generated_s=score_generated_s),
+                         motion_generated=motion_transfer(generated, rendered),
+                         motion_reconstructed=motion_transfer(reconstructed, rendered) if reconstructed else None)
 
 
 def _seam_case(generator, evaluator: Evaluator, p: HeldoutPrompt, settings: QualitySettings, width: int, height: int,

@@ -102,6 +102,14 @@ class TrainConfig:
     init_from: Path | None = None
     """A generator folder (e.g. the shipped ``generation/weights/generator``) to start a new run from
     instead of random weights; ignored once ``out`` holds a run (``seed_run``)."""
+    dit_attributes: bool = False
+    """Give the DiT the attribute path (``DiTConfig.attributes``): what each caption states of the
+    scene, as class embeddings in its adaLN conditioning. A new run starts it at zero, so a run
+    seeded (``init_from``) from a DiT without it predicts as that DiT did; a resumed run keeps
+    whatever its stage folder was saved with."""
+    attribute_dropout: float = 0.15
+    """Probability that each stated attribute is hidden from the DiT in a training example (all of
+    them are when the caption is dropped for guidance), so it also learns from partial statements."""
 
 
 PRESETS: dict[str, dict] = {
@@ -133,16 +141,20 @@ def build_config(preset: str, **overrides) -> TrainConfig:
                    ae_init=None if cfg.ae_init is None else Path(cfg.ae_init))
 
 
-def model_configs(preset: str):
-    """(AutoencoderConfig, DiTConfig) of a preset; ``test`` is one block, head dim 8."""
+def model_configs(preset: str, dit_attributes: bool = False):
+    """(AutoencoderConfig, DiTConfig) of a preset, the DiT with the attribute path when asked;
+    ``test`` is one block, head dim 8."""
     from generation.autoencoder import AE_PRESETS, AutoencoderConfig
     from generation.dit import DiT_models, DiTConfig
+    from generation.prompt_attributes import default_attribute_vocab
 
     if preset == "test":
-        return (AutoencoderConfig(latent_channels=4, channels=(4, 8, 8, 16), low_res_blocks=1),
-                DiTConfig(latent_channels=4, width=16, depth=1, heads=2))
-    ae = AE_PRESETS[preset]()
-    return ae, DiT_models[preset](ae.latent_channels)
+        ae, dit = (AutoencoderConfig(latent_channels=4, channels=(4, 8, 8, 16), low_res_blocks=1),
+                   DiTConfig(latent_channels=4, width=16, depth=1, heads=2))
+    else:
+        ae = AE_PRESETS[preset]()
+        dit = DiT_models[preset](ae.latent_channels)
+    return ae, (replace(dit, attributes=default_attribute_vocab()) if dit_attributes else dit)
 
 
 def config_json(cfg: TrainConfig) -> dict:

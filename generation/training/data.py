@@ -112,13 +112,14 @@ class WorldClips:
 
 
 class LatentReplay:
-    """A bounded pool of encoded clips (latents + caption token states) per latent shape; each entry
-    is used about ``reuse`` times before it is replaced, with fresh noise, timestep and mask each time."""
+    """A bounded pool of encoded clips (latents + caption token states, and what the caption states
+    of the scene when the DiT reads that) per latent shape; each entry is used about ``reuse`` times
+    before it is replaced, with fresh noise, timestep and mask each time."""
 
     def __init__(self, capacity: int, reuse: float, seed: int):
         self.capacity = capacity
         self.reuse = reuse
-        self.pools: dict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = {}
+        self.pools: dict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]] = {}
         self.rng = np.random.default_rng(seed)
 
     def needs(self, shape: tuple[int, ...], batch: int) -> int:
@@ -128,18 +129,24 @@ class LatentReplay:
             return batch - len(pool)
         return int(self.rng.poisson(batch / self.reuse))
 
-    def add(self, latents: torch.Tensor, states: torch.Tensor, mask: torch.Tensor) -> None:
-        """latents (B, C, t, h, w), text states (B, L, 384) + mask (B, L); stored fp16, text unpadded."""
+    def add(self, latents: torch.Tensor, states: torch.Tensor, mask: torch.Tensor,
+            attributes: torch.Tensor | None = None) -> None:
+        """latents (B, C, t, h, w), text states (B, L, 384) + mask (B, L), attributes (B, A) or None;
+        stored fp16, text unpadded."""
         pool = self.pools.setdefault(tuple(latents.shape[1:]), [])
-        for z, s, m in zip(latents.to(torch.float16), states.to(torch.float16), mask):
-            item = (z.clone(), s[m].clone())
+        attrs = [None] * len(latents) if attributes is None else list(attributes.clone())
+        for z, s, m, a in zip(latents.to(torch.float16), states.to(torch.float16), mask, attrs):
+            item = (z.clone(), s[m].clone(), a)
             if len(pool) < self.capacity:
                 pool.append(item)
             else:
                 pool[int(self.rng.integers(len(pool)))] = item
 
-    def sample(self, shape: tuple[int, ...], batch: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """(B, C, t, h, w) float latents and B unpadded (L_i, 384) text states."""
+    def sample(self, shape: tuple[int, ...], batch: int) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor | None]:
+        """(B, C, t, h, w) float latents, B unpadded (L_i, 384) text states, and (B, A) attributes
+        (None when the clips were added without them)."""
         pool = self.pools[shape]
         idx = self.rng.choice(len(pool), size=batch, replace=False)
-        return torch.stack([pool[i][0].float() for i in idx]), [pool[i][1].float() for i in idx]
+        attrs = [pool[i][2] for i in idx]
+        return (torch.stack([pool[i][0].float() for i in idx]), [pool[i][1].float() for i in idx],
+                None if any(a is None for a in attrs) else torch.stack(attrs))

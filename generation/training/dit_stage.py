@@ -14,9 +14,10 @@ import numpy as np
 import torch
 
 from generation.autoencoder import VideoAutoencoder, frames_to_tensor, latent_frames
-from generation.dit import DiT
+from generation.dit import DiT, DiTConfig
 from generation.flow import FlowConfig, flow_matching_loss
 from generation.precision import choose_precision
+from generation.prompt_attributes import drop_attributes, prompt_attributes
 from generation.training.config import TrainConfig, config_json, model_configs
 from generation.training.data import ClipSpec, LatentReplay, WorldClips
 from generation.training.distributed import Dist, wrap
@@ -56,7 +57,8 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
     from generation.training.probe import EvaluatorProbe
 
     folder = cfg.out / "dit"
-    _, dit_cfg = model_configs(cfg.preset)
+    record = stage_record(folder)
+    dit_cfg = DiTConfig.from_dict(record["config"]["model"]) if record else model_configs(cfg.preset, cfg.dit_attributes)[1]
     ae = load_trained_autoencoder(cfg.out, d.device)
     ae_cfg = ae.cfg
     torch.manual_seed(cfg.seed)
@@ -95,18 +97,23 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
                 x = frames_to_tensor(torch.from_numpy(np.stack([c.frames for c in batch]))).to(d.device)
                 with torch.no_grad(), prec.autocast():
                     z = (ae.encode(x).float() - mean) / std  # (need, C, t, h, w)
-                t_states = text.encode([c.caption for c in batch])
-                replay.add(z.cpu(), t_states.states.cpu(), t_states.mask.cpu())
+                captions = [c.caption for c in batch]
+                t_states = text.encode(captions)
+                attrs = prompt_attributes(captions, dit_cfg.attributes) if dit_cfg.attributes else None
+                replay.add(z.cpu(), t_states.states.cpu(), t_states.mask.cpu(), attrs)
                 state.clips_seen += need * d.world
-            z0, states = replay.sample(lat_shape, cfg.dit_batch)
+            z0, states, attrs = replay.sample(lat_shape, cfg.dit_batch)
             drop = torch.rand(len(states), generator=rng) < cfg.caption_dropout
             items = [TextStates(null.states, null.mask) if drop[i] else
                      TextStates(s[None], torch.ones(1, s.shape[0], dtype=torch.bool)) for i, s in enumerate(states)]
             cond = pad_text(items).to(d.device)
+            if attrs is not None:  # a dropped caption states nothing; the rest forget some attributes
+                attrs = drop_attributes(attrs, cfg.attribute_dropout, rng) * (~drop)[:, None]
+                attrs = attrs.to(d.device)
             for g in opt.param_groups:
                 g["lr"] = lr_at(state.step - state.warmup_from, cfg.dit_lr, cfg.warmup)
             with prec.autocast():
-                loss = flow_matching_loss(net, z0.to(d.device), cond.states, cond.mask, flow, rng)
+                loss = flow_matching_loss(net, z0.to(d.device), cond.states, cond.mask, flow, rng, attributes=attrs)
             take_step(loss, model, opt, ema, state)
             losses.append(loss.item())
             if state.step % cfg.log_every == 0 or state.step == cfg.dit_steps:

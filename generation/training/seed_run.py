@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from generation.checkpoint import GeneratorConfig, load_generator
+from generation.dit import DiT, DiTConfig
 from generation.training.config import TrainConfig, config_json, model_configs
 from generation.training.state import EMA, StageState, save_stage
 from reelgraph.errors import InputError
@@ -55,11 +56,26 @@ def recipe_warm_sources(recipe: str) -> dict[str, str]:
 def check_same_networks(cfg: TrainConfig, gen_cfg: GeneratorConfig, source: Path) -> None:
     """Refuse to seed a preset whose networks differ from the folder's (the weights would not fit).
     Frame mixes in the decoder do not count: they are what the decoder stage adds to a preset's."""
-    ae_cfg, dit_cfg = model_configs(cfg.preset)
+    ae_cfg, dit_cfg = model_configs(cfg.preset, cfg.dit_attributes)
     if (replace(gen_cfg.autoencoder, frame_mix=ae_cfg.frame_mix) != ae_cfg
-            or gen_cfg.dit.to_dict() != dit_cfg.to_dict()):
+            or gen_cfg.dit.without_attributes() != dit_cfg.without_attributes()):
         raise InputError(f"{source} holds networks of another size than preset {cfg.preset!r} builds; "
                          f"pick the preset it was trained with (its recipe: {gen_cfg.recipe or 'not recorded'})")
+
+
+def with_attributes(dit: DiT, target: DiTConfig) -> DiT:
+    """``dit`` as a DiT of config ``target`` (the same network plus the attribute path): its weights
+    copied, the attribute embeddings left at zero, so it predicts exactly as ``dit`` did. A DiT that
+    already has attributes must have the same ones."""
+    if dit.cfg.attributes:
+        if dit.cfg.attributes != target.attributes:
+            raise InputError("the seeded DiT states other attributes than this run's; start a new run without --dit-attributes")
+        return dit
+    out = DiT(target)
+    missing, unexpected = out.load_state_dict(dit.state_dict(), strict=False)
+    if unexpected or any(not k.startswith("attr_embedders.") for k in missing):
+        raise InputError(f"cannot add the attribute path to this DiT (missing {missing}, unexpected {unexpected})")
+    return out
 
 
 def seed_run(cfg: TrainConfig, source: Path) -> bool:
@@ -70,6 +86,7 @@ def seed_run(cfg: TrainConfig, source: Path) -> bool:
         return False
     gen_cfg, ae, dit = load_generator(source)
     check_same_networks(cfg, gen_cfg, source)
+    dit = with_attributes(dit, model_configs(cfg.preset, cfg.dit_attributes)[1]) if cfg.dit_attributes else dit
     fig = recipe_figures(gen_cfg.recipe)
     ae_step = int(fig.get("ae_steps", cfg.ae_steps))
     origin = {"init_from": str(source), "init_recipe": gen_cfg.recipe}
@@ -95,6 +112,6 @@ def seed_run(cfg: TrainConfig, source: Path) -> bool:
                                            "latent_mean": list(gen_cfg.latent_mean), "latent_std": list(gen_cfg.latent_std)})
     opt = torch.optim.AdamW(dit.parameters(), lr=cfg.dit_lr, weight_decay=0.0, betas=(0.9, 0.99))
     save_stage(cfg.out / "dit", dit, EMA(dit, cfg.ema_decay), opt, dit_state,
-               config_json(cfg) | {"model": gen_cfg.dit.to_dict()})
+               config_json(cfg) | {"model": dit.cfg.to_dict()})
     print(f"seeded {cfg.out} from {source}: autoencoder step {ae_step}, DiT step {dit_step}", flush=True)
     return True

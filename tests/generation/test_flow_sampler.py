@@ -38,8 +38,9 @@ class Probe(torch.nn.Module):
         super().__init__()
         self.calls = []
 
-    def forward(self, x, t, text, mask):
+    def forward(self, x, t, text, mask, attributes=None):
         self.calls.append((x.clone(), t.clone(), text.shape[0]))
+        self.attributes = attributes
         return x * 0 + t[:, None, :, None, None] + text.mean(dim=(1, 2))[:, None, None, None, None]
 
 
@@ -72,7 +73,7 @@ def test_euler_integrates_constant_velocity_exactly():
     """dx/dt = c from t=1 to 0 moves x by -c, whatever the step count or method."""
 
     class Const(torch.nn.Module):
-        def forward(self, x, t, text, mask):
+        def forward(self, x, t, text, mask, attributes=None):
             return torch.full_like(x, 2.0)
 
     cond = TextStates(torch.zeros(1, 1, 384), torch.ones(1, 1, dtype=torch.bool))
@@ -102,3 +103,21 @@ def test_guidance_interval_runs_low_noise_steps_on_the_condition_alone():
     x, t, _ = probe.calls[-1]
     v = vel(x, 0.25)
     torch.testing.assert_close(v, x * 0 + 0.25 + 1.0)
+
+
+def test_stated_attributes_reach_the_model_beside_the_empty_prompt():
+    """Guided: the doubled call carries the prompt's attributes, then the empty prompt's (all 0);
+    below the guidance interval the prompt's alone; without attributes the model gets None."""
+    probe = Probe()
+    cond = TextStates(torch.ones(1, 2, 384), torch.ones(1, 2, dtype=torch.bool), torch.tensor([[3, 0, 5]]))
+    uncond = TextStates(torch.zeros(1, 1, 384), torch.ones(1, 1, dtype=torch.bool), torch.zeros(1, 3, dtype=torch.int64))
+    vel = GuidedVelocity(probe, cond, uncond, 3.0, torch.zeros(1, 2, dtype=torch.bool), None,
+                         lambda: torch.autocast("cpu", enabled=False), min_t=0.5)
+    vel(torch.zeros(1, 4, 2, 2, 2), 0.9)
+    assert torch.equal(probe.attributes, torch.tensor([[3, 0, 5], [0, 0, 0]]))
+    vel(torch.zeros(1, 4, 2, 2, 2), 0.25)
+    assert torch.equal(probe.attributes, torch.tensor([[3, 0, 5]]))
+    plain = GuidedVelocity(probe, TextStates(torch.ones(1, 2, 384), torch.ones(1, 2, dtype=torch.bool)), None, 1.0,
+                           torch.zeros(1, 2, dtype=torch.bool), None, lambda: torch.autocast("cpu", enabled=False))
+    plain(torch.zeros(1, 4, 2, 2, 2), 0.9)
+    assert probe.attributes is None

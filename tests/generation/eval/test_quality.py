@@ -113,7 +113,8 @@ def test_group_join_ratio_sees_a_stutter_every_fourth_frame():
 def test_measure_quality_end_to_end(text_encoder, evaluator):
     """A tiny real generator (random weights, 9-frame windows) through the whole measurement: every
     head is scored for generated and rendered clips, both Fréchet figures exist, the long clip is
-    several windows with its joins measured, and the rows carry what the bench prints."""
+    several windows with its joins measured, the generated and round-tripped clips' motion is measured
+against the renders, and the rows carry what the bench prints."""
     from tests.generation.generator_fixtures import tiny_generator
 
     gen = tiny_generator(text_encoder)
@@ -135,7 +136,12 @@ def test_measure_quality_end_to_end(text_encoder, evaluator):
     assert (rows["generated"]["width"], rows["generated"]["height"], rows["generated"]["steps"]) == (128, 72, 1)
     assert set(rows["generated"]["limited_by"]) == set(TARGET_ATTRIBUTES)
     assert set(rows["generated"]["limited_by"].values()) <= {"met", "generator", "autoencoder", "evaluator"}
+    for case, transfer in (("generated", report.motion_generated), ("autoencoder_round_trip", report.motion_reconstructed)):
+        assert rows[case]["motion"] == transfer.summary()
+        assert set(rows[case]["motion"]) == {"moving_clips", "speed_ratio", "direction_agreement", "mean_cosine"}
+        assert 0 <= transfer.clips <= 3
     skipped = measure_quality(gen, evaluator, QualitySettings(count=2, seconds=0.5, steps=1, long_count=0, reconstruct=False))
     assert skipped.reconstructed is None and "autoencoder_round_trip" not in {r["case"] for r in skipped.rows()}
+    assert skipped.motion_reconstructed is None and skipped.motion_generated is not None
     with pytest.raises(InputError, match="long_count"):
         measure_quality(gen, evaluator, QualitySettings(count=1, long_count=2))
