@@ -229,6 +229,8 @@ def train(
     ae_init: Optional[Path] = typer.Option(None, "--ae-init", help="Start a fresh autoencoder stage from this generator folder's autoencoder: the same widths with more latent channels or residual blocks start silent, so it decodes exactly as the source did and only gains from training."),
     dit_init: Optional[Path] = typer.Option(None, "--dit-init", help="Start a fresh DiT from this generator folder's DiT wherever the weights fit (all but the latent in/out layers when the latent channels differ): a DiT for a new autoencoder that keeps what the old one learned."),
     adv_weight: Optional[float] = typer.Option(None, "--adv-weight", min=0.0, help="Weight of the patch discriminator in the autoencoder and decoder stages (0: none; default: the preset's, 0.3 for tiny2)."),
+    dit_lr: Optional[float] = typer.Option(None, "--dit-lr", min=0.0, help="Learning rate of the DiT stage (default 3e-4, constant after warm-up; 1e-4 to consolidate a long-trained DiT)."),
+    dit_attributes: bool = typer.Option(False, "--dit-attributes", help="Give a new DiT the attribute path: what each prompt states of the scene (subject, motion, camera, ...) as class embeddings beside the text. Starts at zero, so with --init-from it begins exactly as the seeded DiT; a resumed run keeps what it was saved with."),
 ) -> None:
     """Train the built-in video autoencoder and diffusion transformer on the procedural world
     (runs unchanged under torchrun: `torchrun --nproc_per_node N -m generation.train ...`)."""
@@ -240,7 +242,7 @@ def train(
         raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit, decoder or all")
     run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads, eval_every=eval_every,
                      evaluator=evaluator, render_workers=render_workers, init_from=init_from, dit_init=dit_init,
-                     ae_init=ae_init, adv_weight=adv_weight))
+                     ae_init=ae_init, adv_weight=adv_weight, dit_lr=dit_lr, dit_attributes=dit_attributes or None))
 
 
 @app.command("eval")

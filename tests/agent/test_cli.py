@@ -90,7 +90,8 @@ def test_run_storyboard_and_resume(tmp_path, capsys):
 
 def test_train_command_passes_the_discriminator_and_warm_start_options(tmp_path):
     """`reelgraph train` reaches the trainer with --adv-weight (the autoencoder stage logs the
-    discriminator from step 1 of the test preset) and --dit-init (the DiT records its warm start)."""
+    discriminator from step 1 of the test preset), --dit-init (the DiT records its warm start), and
+    --dit-attributes with --dit-lr (a DiT seeded with --init-from gains the attribute path)."""
     import json
 
     out = tmp_path / "run"
@@ -101,3 +102,8 @@ def test_train_command_passes_the_discriminator_and_warm_start_options(tmp_path)
     assert main(["train", "--preset", "test", "--stage", "all", "--out", str(again), "--dit-init", str(out / "export")]) == 0
     state = json.loads((again / "dit" / "state.json").read_text())["state"]
     assert state["extra"]["warm_start"]["source"] == str(out / "export")
+    attr = tmp_path / "attr"
+    assert main(["train", "--preset", "test", "--stage", "dit", "--out", str(attr), "--init-from", str(out / "export"),
+                 "--dit-attributes", "--dit-lr", "5e-5"]) == 0
+    saved = json.loads((attr / "dit" / "state.json").read_text())
+    assert saved["config"]["dit_lr"] == 5e-5 and saved["config"]["model"]["attributes"]["camera_motion"][1] == "pan_left"
