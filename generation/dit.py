@@ -51,11 +51,12 @@ class DiTConfig:
     left" and "pans right" to three decimals (2026-12-06), though MiniLM's token states for the two
     differ (cosine 0.63 at the word). A class embedding hands the adaLN a direct, per-value signal,
     as class-conditional DiTs have. Empty: no attribute path (checkpoints from before it)."""
-    attribute_scale: float = 10.0
-    """Multiplies the summed attribute embeddings. They start at zero and AdamW moves a weight by
-    about the learning rate a step, so at 2e-4 they had reached norm 0.01 after 400 steps, against
-    20-34 for the timestep embedding they are added to (2026-12-06): the scale lets them catch up
-    ten times sooner without a learning rate of their own."""
+    attribute_scale: float = 100.0
+    """Multiplies the summed attribute embeddings, which is to give them a learning rate of their
+    own: they start at zero and AdamW moves a weight by at most the learning rate a step (in fact
+    ~20x less, their gradients being noisy), so at 2e-4 and no scale they had reached norm 0.01 in
+    400 steps, against 20-34 for the timestep embedding they are added to. At 10 they reached 0.05
+    (0.5 in effect) after 1,000 steps (2026-12-06); the session-13 run went on at 100."""
 
     @property
     def head_dim(self) -> int:
