@@ -67,7 +67,7 @@ class DiTConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "DiTConfig":
-        return cls(**{k: ({a: list(v) for a, v in val.items()} if k == "attributes" else val) for k, val in d.items()})
+        return cls(**d)
 
     def without_attributes(self) -> "DiTConfig":
         """This config minus the attribute path: a DiT with attributes starts from one without them

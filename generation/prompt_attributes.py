@@ -14,13 +14,14 @@ from collections.abc import Sequence
 
 import torch
 
+from generation.eval.evaluator import default_heads
 from generation.world.parse import parse_prompt
-from generation.world.spec import SCORED_ATTRIBUTES
 
 
 def default_attribute_vocab() -> dict[str, list[str]]:
-    """Attribute -> class names, in the spec's enum order: the evaluator's scored attributes."""
-    return {name: [v.value for v in enum] for name, enum in SCORED_ATTRIBUTES.items()}
+    """Attribute -> class names, in the spec's enum order: the evaluator's heads, so the DiT is told
+    exactly what the evaluator scores."""
+    return default_heads()
 
 
 def prompt_attributes(prompts: Sequence[str], vocab: dict[str, list[str]]) -> torch.Tensor:
