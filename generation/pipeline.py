@@ -9,9 +9,8 @@ Every mode is the same denoising of a latent *window* with some latent frames gi
 forward extension a prefix, backward extension a suffix, interpolation both ends; edit (SDEdit)
 starts from the noised latents of an existing clip instead of pure noise.
 
-Long shots are made window by window: each new window is conditioned on the last frames of what
-was already made (re-encoded from the output pixels), so working memory is that of one window
-whatever the duration, and ``window_join.carry_join`` hides the handover. Frames the caller gives
+Long shots are made window by window (``generation.windowed``), so working memory is that of one
+window whatever the duration. Frames the caller gives
 (the image, the clip being extended, the two clips being joined) appear in the output *verbatim*:
 the window decodes its context frames too, and those decoded copies are thrown away, never the given
 pixels (``GenerationInfo.given`` says where they are).
@@ -24,41 +23,28 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import torch
 
-from generation.autoencoder import TEMPORAL_FACTOR, VideoAutoencoder, frames_to_tensor, latent_frames, pixel_frames, tensor_to_frames
+from generation.autoencoder import TEMPORAL_FACTOR, VideoAutoencoder, latent_frames, pixel_frames
 from generation.checkpoint import GeneratorConfig, load_generator
-from generation.generation_output import GeneratedVideo, GenerationInfo, Mode, Progress, as_frames
 from generation.dit import DiT
+from generation.generation_output import GeneratedVideo, GenerationInfo, Mode, Progress, as_frames
+from generation.latent_codec import LatentCodec
 from generation.precision import choose_precision
 from generation.prompt_attributes import prompt_attributes
-from generation.sampler import GuidedVelocity, SamplerConfig, StepInfo, integrate
+from generation.sampler import SamplerConfig
 from generation.text_encoder import TextEncoder, TextStates
 from generation.window_join import carry_join
+from generation.windowed import WindowedDenoiser, WindowJob
 from reelgraph.errors import InputError
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "generator"
 FULL_SIZES = {"16:9": (256, 144), "9:16": (144, 256), "1:1": (192, 192), "4:3": (224, 168), "21:9": (336, 144)}
-
-
-@dataclass
-class _Job:
-    """State of one call: prompt states, sampler settings, the seeded noise source, progress."""
-
-    cond: TextStates
-    uncond: TextStates | None
-    sampler: SamplerConfig
-    rng: torch.Generator
-    progress: Callable[[Progress], None] | None
-    windows: int
-    window: int = 0
-    height: int = 0
-    width: int = 0
 
 
 class Generator:
@@ -71,14 +57,24 @@ class Generator:
         self.cfg = cfg
         self.sampler = sampler or SamplerConfig()
         """Sampling defaults of every call; a call's ``steps``, ``guidance`` and ``method`` override them."""
-        self.autoencoder = autoencoder.eval().requires_grad_(False).to(self.device).to(memory_format=torch.channels_last)
-        self.dit = dit.eval().requires_grad_(False).to(self.device)
-        self.text_encoder = text_encoder or TextEncoder(self.device)
         self.precision = choose_precision(self.device)
-        c = cfg.autoencoder.latent_channels
-        self._mean = torch.tensor(cfg.latent_mean, dtype=torch.float32, device=self.device).reshape(1, c, 1, 1, 1)
-        self._std = torch.tensor(cfg.latent_std, dtype=torch.float32, device=self.device).reshape(1, c, 1, 1, 1)
+        self.codec = LatentCodec(autoencoder, cfg, self.device, self.precision)
+        """Frames <-> the DiT's normalised latents."""
+        self.autoencoder = self.codec.autoencoder
+        self.text_encoder = text_encoder or TextEncoder(self.device)
+        self._windows = WindowedDenoiser(dit.eval().requires_grad_(False).to(self.device), self.codec, cfg,
+                                         self.precision, self.device)
         self._null: TextStates | None = None
+
+    @property
+    def dit(self) -> DiT:
+        """The diffusion transformer every mode samples with."""
+        return self._windows.dit
+
+    @dit.setter
+    def dit(self, dit: DiT) -> None:
+        self._windows.dit = dit.eval().requires_grad_(False).to(self.device)
+        self._null = None  # the empty prompt's states carry the DiT's attribute vocabulary
 
     @classmethod
     def load(cls, folder: Path | str = DEFAULT_WEIGHTS, device: torch.device | str | None = None,
@@ -121,7 +117,7 @@ class Generator:
         return replace(base, steps=n_steps, method=method, guidance=base.guidance if guidance is None else float(guidance))
 
     def _job(self, prompt: str, seed: int, preview: bool, steps: int | None, guidance: float | None,
-             method: str | None, progress, windows: int, width: int, height: int) -> _Job:
+             method: str | None, progress, windows: int, width: int, height: int) -> WindowJob:
         if not isinstance(prompt, str):
             raise InputError("the prompt must be text")
         sampler = self._call_sampler(preview, steps, guidance, method)
@@ -133,7 +129,7 @@ class Generator:
                 self._null = self._encode_prompt("")
             uncond = self._null
         rng = torch.Generator().manual_seed(int(seed))
-        return _Job(cond=cond, uncond=uncond, sampler=sampler, rng=rng, progress=progress, windows=windows,
+        return WindowJob(cond=cond, uncond=uncond, sampler=sampler, rng=rng, progress=progress, windows=windows,
                     height=height, width=width)
 
     def _encode_prompt(self, prompt: str) -> TextStates:
@@ -145,116 +141,11 @@ class Generator:
 
     # ------------------------------------------------------------------ latents <-> pixels
 
-    def _encode(self, frames: np.ndarray, groups_only: bool = False) -> torch.Tensor:
-        """uint8 (T, H, W, 3) -> normalised latents (1, C, t, h, w)."""
-        x = frames_to_tensor(torch.from_numpy(frames).to(self.device))[None]  # (1, T, 3, H, W)
-        with torch.no_grad(), self.precision.autocast():
-            z = self.autoencoder.encode_groups(x) if groups_only else self.autoencoder.encode(x)
-        return (z.float() - self._mean) / self._std
-
-    def _decode(self, z: torch.Tensor, height: int, width: int) -> np.ndarray:
-        """Normalised latents (1, C, t, h, w) -> uint8 (1 + 4(t-1), H, W, 3)."""
-        with torch.no_grad(), self.precision.autocast():
-            x = self.autoencoder.decode(z * self._std + self._mean, height, width)
-        return tensor_to_frames(x[0]).cpu().numpy()
-
     def reconstruct(self, frames: np.ndarray) -> np.ndarray:
         """uint8 (T, H, W, 3) through the autoencoder and back, whole clip at once (meant for clips of a
         few seconds). What the generator could show at best: anything the round trip loses, no DiT
         can put back (``bench/quality.py`` scores it as the autoencoder's ceiling)."""
-        frames = as_frames(frames, "frames")
-        return self._decode(self._encode(frames), frames.shape[1], frames.shape[2])[: len(frames)]
-
-    def _latent_hw(self, height: int, width: int) -> tuple[int, int]:
-        f = self.cfg.autoencoder.spatial_factor
-        return math.ceil(height / f), math.ceil(width / f)
-
-    # ------------------------------------------------------------------ step 3-4: one window
-
-    def _denoise(self, job: _Job, n_lat: int, known_lat: torch.Tensor | None, known: torch.Tensor,
-                 source: torch.Tensor | None = None, strength: float = 1.0) -> torch.Tensor:
-        """Denoise one window of ``n_lat`` latent frames; ``known`` (1, n_lat) marks context frames
-        whose clean latents are in ``known_lat``. With ``source``, start from it noised to ``strength``."""
-        h, w = self._latent_hw(job.height, job.width)
-        shape = (1, self.cfg.autoencoder.latent_channels, n_lat, h, w)
-        noise = torch.randn(shape, generator=job.rng).to(self.device)  # CPU noise: same on CUDA
-        if source is not None:
-            x, start = (1 - strength) * source + strength * noise, strength
-            steps = max(1, round(job.sampler.steps * strength))
-        else:
-            x, start, steps = noise, 1.0, job.sampler.steps
-        sampler = replace(job.sampler, steps=steps)
-        if known_lat is None:
-            known_lat = torch.zeros(shape, device=self.device)
-        velocity = GuidedVelocity(self.dit, job.cond, job.uncond, sampler.guidance, known.to(self.device), known_lat,
-                                  self.precision.autocast, min_t=sampler.guidance_min_t)
-        job.window += 1
-
-        def on_step(info: StepInfo) -> None:
-            if job.progress is not None:
-                job.progress(Progress(job.window, job.windows, info.step, info.steps, tuple(info.latents.shape)))
-
-        return integrate(velocity, x, sampler, start=start, callback=on_step)
-
-    # ------------------------------------------------------------------ windowed generation
-
-    def _windows_forward(self, tail_len: int, n_new: int) -> int:
-        """How many windows ``_extend_forward`` will denoise (mirrors its loop, for progress)."""
-        count = 0
-        while n_new > 0:
-            k = max(1, min(self.cfg.context_latents, 1 + (tail_len - 1) // TEMPORAL_FACTOR))
-            made = min(n_new, TEMPORAL_FACTOR * max(1, min(self.cfg.window_latents - k, math.ceil(n_new / TEMPORAL_FACTOR))))
-            n_new, tail_len, count = n_new - made, tail_len + made, count + 1
-        return count
-
-    def _first_window(self, job: _Job, num_frames: int) -> np.ndarray:
-        """Text-to-video of up to one window: uint8 (min(T, window frames), H, W, 3)."""
-        n_lat = min(self.cfg.window_latents, latent_frames(num_frames))
-        z = self._denoise(job, n_lat, None, torch.zeros(1, n_lat, dtype=torch.bool))
-        return self._decode(z, job.height, job.width)[:num_frames]
-
-    def _extend_forward(self, job: _Job, tail: np.ndarray, n_new: int) -> Iterator[np.ndarray]:
-        """Yield ``n_new`` frames that continue ``tail`` (uint8 (T, H, W, 3)), window by window; only
-        the last few frames of the output are kept as the next window's context."""
-        k_max = self.cfg.context_latents
-        while n_new > 0:
-            k = max(1, min(k_max, 1 + (len(tail) - 1) // TEMPORAL_FACTOR))
-            ctx_frames = tail[-pixel_frames(k):]
-            ctx = self._encode(ctx_frames)  # (1, C, k, h, w): image latent + k-1 group latents
-            new_lat = min(self.cfg.window_latents - k, math.ceil(n_new / TEMPORAL_FACTOR))
-            new_lat = max(1, new_lat)
-            n_lat = k + new_lat
-            known = torch.zeros(1, n_lat, dtype=torch.bool)
-            known[:, :k] = True
-            known_lat = torch.cat([ctx, torch.zeros_like(ctx[:, :, :1]).expand(-1, -1, new_lat, -1, -1)], dim=2)
-            dec = self._decode(self._denoise(job, n_lat, known_lat, known), job.height, job.width)
-            c = pixel_frames(k)  # drop the decoded context; start where the real tail ends
-            frames = carry_join(dec[c:][:n_new], ctx_frames[-1], dec[c - 1])
-            n_new -= len(frames)
-            tail = np.concatenate([tail, frames])[-pixel_frames(k_max):]
-            yield frames
-
-    def _extend_backward(self, job: _Job, head: np.ndarray, n_new: int) -> Iterator[np.ndarray]:
-        """Yield chunks of frames that lead into ``head``, nearest chunk first (each chunk goes before
-        the previous one)."""
-        k_max = self.cfg.context_latents
-        while n_new > 0:
-            k = max(1, min(k_max, len(head) // TEMPORAL_FACTOR))
-            ctx_frames = head[: TEMPORAL_FACTOR * k]
-            if len(ctx_frames) < TEMPORAL_FACTOR:  # a clip shorter than one group: repeat its first frame
-                ctx_frames = np.concatenate([np.repeat(ctx_frames[:1], TEMPORAL_FACTOR - len(ctx_frames), 0), ctx_frames])
-            ctx = self._encode(ctx_frames, groups_only=True)  # (1, C, k, h, w) group latents
-            new_lat = max(1, min(self.cfg.window_latents - k, latent_frames(n_new)))
-            n_lat = new_lat + k
-            known = torch.zeros(1, n_lat, dtype=torch.bool)
-            known[:, new_lat:] = True
-            known_lat = torch.cat([torch.zeros_like(ctx[:, :, :1]).expand(-1, -1, new_lat, -1, -1), ctx], dim=2)
-            dec = self._decode(self._denoise(job, n_lat, known_lat, known), job.height, job.width)
-            p = pixel_frames(new_lat)  # new frames, then the decoded context; end where the real head starts
-            frames = carry_join(dec[:p], ctx_frames[0], dec[p], at_start=False)[-n_new:]
-            n_new -= len(frames)
-            head = np.concatenate([frames, head])[: TEMPORAL_FACTOR * k_max]
-            yield frames
+        return self.codec.reconstruct(frames)
 
     # ------------------------------------------------------------------ public modes
 
@@ -267,12 +158,12 @@ class Generator:
         w, h = self._size(width, height, preview)
         total = self._frames_for(seconds, fps)
         first = min(total, pixel_frames(self.cfg.window_latents))
-        windows = 1 + self._windows_forward(first, total - first)
+        windows = 1 + self._windows.count_forward(first, total - first)
         job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, w, h)
-        frames = self._first_window(job, total)
+        frames = self._windows.first_window(job, total)
         yield frames
         if total > len(frames):
-            yield from self._extend_forward(job, frames[-pixel_frames(self.cfg.context_latents):], total - len(frames))
+            yield from self._windows.extend_forward(job, frames[-pixel_frames(self.cfg.context_latents):], total - len(frames))
 
     def text_to_video(self, prompt: str, seconds: float = 5.0, *, width: int | None = None, height: int | None = None,
                       fps: float | None = None, seed: int = 0, preview: bool = False, steps: int | None = None,
@@ -288,7 +179,7 @@ class Generator:
         first = min(total, pixel_frames(self.cfg.window_latents))
         joins = tuple(int(j) for j in np.cumsum([len(c) for c in chunks])[:-1])
         return self._result("text_to_video", prompt, seed, np.concatenate(chunks), fps, preview, steps, guidance,
-                            method, t0, (), windows=1 + self._windows_forward(first, total - first), joins=joins)
+                            method, t0, (), windows=1 + self._windows.count_forward(first, total - first), joins=joins)
 
     def text_to_image(self, prompt: str, *, width: int | None = None, height: int | None = None, seed: int = 0,
                       preview: bool = False, steps: int | None = None, guidance: float | None = None,
@@ -297,7 +188,7 @@ class Generator:
         t0 = time.perf_counter()
         w, h = self._size(width, height, preview)
         job = self._job(prompt, seed, preview, steps, guidance, method, progress, 1, w, h)
-        frames = self._first_window(job, 1)
+        frames = self._windows.first_window(job, 1)
         return self._result("text_to_image", prompt, seed, frames, self.cfg.fps, preview, steps, guidance, method, t0, (), 1)
 
     def image_to_video(self, image: np.ndarray, prompt: str = "", seconds: float = 5.0, *, fps: float | None = None,
@@ -309,8 +200,8 @@ class Generator:
         fps = fps or self.cfg.fps
         total = self._frames_for(seconds, fps)
         job = self._job(prompt, seed, preview, steps, guidance, method, progress,
-                        self._windows_forward(1, total - 1), img.shape[2], img.shape[1])
-        frames = np.concatenate([img, *self._extend_forward(job, img, total - 1)]) if total > 1 else img
+                        self._windows.count_forward(1, total - 1), img.shape[2], img.shape[1])
+        frames = np.concatenate([img, *self._windows.extend_forward(job, img, total - 1)]) if total > 1 else img
         return self._result("image_to_video", prompt, seed, frames, fps, preview, steps, guidance, method, t0, ((0, 1),), job.window)
 
     def extend(self, clip, seconds: float, direction: Literal["forward", "backward"] = "forward", prompt: str = "", *,
@@ -326,12 +217,12 @@ class Generator:
         if direction not in ("forward", "backward"):
             raise InputError(f"direction must be forward or backward, got {direction!r}")
         job = self._job(prompt, seed, preview, steps, guidance, method, progress,
-                        self._windows_forward(len(frames), n_new), frames.shape[2], frames.shape[1])
+                        self._windows.count_forward(len(frames), n_new), frames.shape[2], frames.shape[1])
         if direction == "forward":
-            out = np.concatenate([frames, *self._extend_forward(job, frames, n_new)])
+            out = np.concatenate([frames, *self._windows.extend_forward(job, frames, n_new)])
             given = ((0, len(frames)),)
         else:
-            chunks = list(self._extend_backward(job, frames, n_new))
+            chunks = list(self._windows.extend_backward(job, frames, n_new))
             out = np.concatenate([*reversed(chunks), frames])
             given = ((len(out) - len(frames), len(out)),)
         return self._result("extend", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, job.window)
@@ -356,13 +247,13 @@ class Generator:
         head_b = fb[: TEMPORAL_FACTOR * kb]
         if len(head_b) < TEMPORAL_FACTOR:
             head_b = np.concatenate([head_b, np.repeat(head_b[-1:], TEMPORAL_FACTOR - len(head_b), 0)])
-        za, zb = self._encode(fa[-pixel_frames(ka):]), self._encode(head_b, groups_only=True)
+        za, zb = self.codec.encode(fa[-pixel_frames(ka):]), self.codec.encode(head_b, groups_only=True)
         n_lat = ka + n_mid_lat + kb
         known = torch.zeros(1, n_lat, dtype=torch.bool)
         known[:, :ka] = True
         known[:, ka + n_mid_lat:] = True
         known_lat = torch.cat([za, torch.zeros_like(za[:, :, :1]).expand(-1, -1, n_mid_lat, -1, -1), zb], dim=2)
-        dec = self._decode(self._denoise(job, n_lat, known_lat, known), fa.shape[1], fa.shape[2])
+        dec = self.codec.decode(self._windows.denoise(job, n_lat, known_lat, known), fa.shape[1], fa.shape[2])
         start, end = pixel_frames(ka), pixel_frames(ka) + TEMPORAL_FACTOR * n_mid_lat
         mid = carry_join(dec[start:end], fa[-1], dec[start - 1])
         mid = carry_join(mid, head_b[0], dec[end], at_start=False)
@@ -382,23 +273,23 @@ class Generator:
         fps = fps or (clip.fps if isinstance(clip, GeneratedVideo) else self.cfg.fps)
         W, k_max = self.cfg.window_latents, self.cfg.context_latents
         first = min(len(src), pixel_frames(W))
-        windows = 1 + self._windows_forward(first, len(src) - first)
+        windows = 1 + self._windows.count_forward(first, len(src) - first)
         job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, src.shape[2], src.shape[1])
         n0 = latent_frames(first)
-        z = self._denoise(job, n0, None, torch.zeros(1, n0, dtype=torch.bool), source=self._encode(src[:first]), strength=strength)
-        out = [self._decode(z, job.height, job.width)[:first]]
+        z = self._windows.denoise(job, n0, None, torch.zeros(1, n0, dtype=torch.bool), source=self.codec.encode(src[:first]), strength=strength)
+        out = [self.codec.decode(z, job.height, job.width)[:first]]
         done, tail = first, out[0][-pixel_frames(k_max):]
         while done < len(src):
             k = max(1, min(k_max, 1 + (len(tail) - 1) // TEMPORAL_FACTOR))
             chunk = src[done: done + TEMPORAL_FACTOR * (W - k)]
             pad = (-len(chunk)) % TEMPORAL_FACTOR
             groups = np.concatenate([chunk, np.repeat(chunk[-1:], pad, 0)]) if pad else chunk
-            ctx, body = self._encode(tail[-pixel_frames(k):]), self._encode(groups, groups_only=True)
+            ctx, body = self.codec.encode(tail[-pixel_frames(k):]), self.codec.encode(groups, groups_only=True)
             n_lat = k + body.shape[2]
             known = torch.zeros(1, n_lat, dtype=torch.bool)
             known[:, :k] = True
-            z = self._denoise(job, n_lat, torch.cat([ctx, body], 2), known, source=torch.cat([ctx, body], 2), strength=strength)
-            dec = self._decode(z, job.height, job.width)
+            z = self._windows.denoise(job, n_lat, torch.cat([ctx, body], 2), known, source=torch.cat([ctx, body], 2), strength=strength)
+            dec = self.codec.decode(z, job.height, job.width)
             c = pixel_frames(k)  # drop the decoded context; start where the real tail ends
             frames = carry_join(dec[c:][: len(chunk)], tail[-1], dec[c - 1])
             out.append(frames)

@@ -156,7 +156,7 @@ def test_reconstruct_is_the_autoencoder_round_trip(gen):
     x = clip(10, 30, 50)
     y = gen.reconstruct(x)
     assert y.shape == x.shape and y.dtype == np.uint8
-    assert np.array_equal(y, gen._decode(gen._encode(x), 30, 50)[:10])
+    assert np.array_equal(y, gen.codec.decode(gen.codec.encode(x), 30, 50)[:10])
     with pytest.raises(InputError):
         gen.reconstruct(np.zeros((2, 8, 8), dtype=np.uint8))
 
