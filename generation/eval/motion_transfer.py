@@ -70,13 +70,20 @@ def motion_transfer(clips: Sequence[np.ndarray], renders: Sequence[np.ndarray], 
     """Compare each clip's global flow with its render's (same prompt, same length and size)."""
     if len(clips) != len(renders):
         raise InputError(f"motion_transfer needs one render per clip, got {len(clips)} clips and {len(renders)} renders")
+    return compare_flows([global_flow(c) for c in clips], [global_flow(r) for r in renders], min_motion)
+
+
+def compare_flows(clip_flows: Sequence[np.ndarray], render_flows: Sequence[np.ndarray],
+                  min_motion: float = MIN_MOTION) -> MotionTransfer:
+    """``motion_transfer`` on global flows already measured (each (2,), ``global_flow``), so one set of
+    renders' flows serves several sets of clips."""
+    if len(clip_flows) != len(render_flows):
+        raise InputError(f"compare_flows needs one render flow per clip flow, got {len(clip_flows)} and {len(render_flows)}")
     ratios, agree, cosines = [], [], []
-    for clip, render in zip(clips, renders):
-        r = global_flow(render)
+    for g, r in zip(clip_flows, render_flows):
         r_norm = float(np.linalg.norm(r))
         if r_norm < min_motion:
             continue
-        g = global_flow(clip)
         g_norm = float(np.linalg.norm(g))
         cos = float(g @ r) / (g_norm * r_norm) if g_norm > 1e-9 else 0.0
         ratios.append(g_norm / r_norm)

@@ -18,7 +18,7 @@ import numpy as np
 
 from generation.eval.evaluator import Evaluator
 from generation.eval.metrics import temporal_consistency
-from generation.eval.motion_transfer import MotionTransfer, motion_transfer
+from generation.eval.motion_transfer import MotionTransfer, compare_flows, global_flow
 from generation.eval.quality import (
     TARGET_ACCURACY,
     TARGET_ATTRIBUTES,
@@ -220,13 +220,15 @@ def measure_quality(generator, evaluator: Evaluator, settings: QualitySettings =
     tick("score", 2, 2)
     seams = [_seam_case(generator, evaluator, p, settings, width, height, tick, k, settings.long_count)
              for k, p in enumerate(prompts[: settings.long_count])]
+    render_flows = [global_flow(clip) for clip in rendered]
     return QualityReport(settings=settings, width=width, height=height, fps=fps, steps=steps, generated=gen_score,
                          rendered=ren_score, reconstructed=rec_score, frechet_generated_vs_rendered=_frechet(gen_score, ren_score),
                          frechet_rendered_vs_rendered=_frechet(rerender_score, ren_score), seams=seams,
                          timing=dict(generate_s=generate_s, render_s=render_s, reconstruct_s=reconstruct_s,
                                      score_generated_s=score_generated_s),
-                         motion_generated=motion_transfer(generated, rendered),
-                         motion_reconstructed=motion_transfer(reconstructed, rendered) if reconstructed else None)
+                         motion_generated=compare_flows([global_flow(c) for c in generated], render_flows),
+                         motion_reconstructed=compare_flows([global_flow(c) for c in reconstructed], render_flows)
+                         if reconstructed else None)
 
 
 def _seam_case(generator, evaluator: Evaluator, p: HeldoutPrompt, settings: QualitySettings, width: int, height: int,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generation.eval.motion_transfer import global_flow, motion_transfer
+from generation.eval.motion_transfer import compare_flows, global_flow, motion_transfer
 from generation.world.parse import parse_prompt
 from generation.world.render import render_clip
 from reelgraph.errors import InputError
@@ -61,3 +61,14 @@ def test_motion_transfer_against_copies_mirrors_and_stills():
     assert nothing.clips == 0 and nothing.speed_ratio is None and nothing.summary()["moving_clips"] == 0
     with pytest.raises(InputError, match="one render per clip"):
         motion_transfer(renders, renders[:2])
+
+
+def test_measured_flows_compare_as_the_clips_do():
+    renders = [textured_pan(1, seed=s) for s in range(3)]
+    clips = [textured_pan(-1, seed=s) for s in range(3)]
+    direct = motion_transfer(clips, renders)
+    reused = compare_flows([global_flow(c) for c in clips], [global_flow(r) for r in renders])
+    assert reused == direct
+    assert direct.direction_agreement == 0.0
+    with pytest.raises(InputError):
+        compare_flows([global_flow(clips[0])], [])
