@@ -53,14 +53,16 @@ def recipe_warm_sources(recipe: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in re.finditer(r"(autoencoder|DiT) \d+ steps \([^)]*?warm-started from ([^)]+)\)", recipe)}
 
 
-def check_same_networks(cfg: TrainConfig, gen_cfg: GeneratorConfig, source: Path) -> None:
+def check_same_networks(cfg: TrainConfig, gen_cfg: GeneratorConfig, source: Path) -> DiTConfig:
     """Refuse to seed a preset whose networks differ from the folder's (the weights would not fit).
-    Frame mixes in the decoder do not count: they are what the decoder stage adds to a preset's."""
+    Frame mixes in the decoder do not count: they are what the decoder stage adds to a preset's.
+    Returns the DiT config the run builds (the attribute path included when it asks for it)."""
     ae_cfg, dit_cfg = model_configs(cfg.preset, cfg.dit_attributes)
     if (replace(gen_cfg.autoencoder, frame_mix=ae_cfg.frame_mix) != ae_cfg
             or gen_cfg.dit.without_attributes() != dit_cfg.without_attributes()):
         raise InputError(f"{source} holds networks of another size than preset {cfg.preset!r} builds; "
                          f"pick the preset it was trained with (its recipe: {gen_cfg.recipe or 'not recorded'})")
+    return dit_cfg
 
 
 def with_attributes(dit: DiT, target: DiTConfig) -> DiT:
@@ -85,8 +87,8 @@ def seed_run(cfg: TrainConfig, source: Path) -> bool:
         print(f"{cfg.out} already holds a run; resuming it (--init-from {source} ignored)", flush=True)
         return False
     gen_cfg, ae, dit = load_generator(source)
-    check_same_networks(cfg, gen_cfg, source)
-    dit = with_attributes(dit, model_configs(cfg.preset, cfg.dit_attributes)[1]) if cfg.dit_attributes else dit
+    run_dit_cfg = check_same_networks(cfg, gen_cfg, source)
+    dit = with_attributes(dit, run_dit_cfg) if cfg.dit_attributes else dit
     fig = recipe_figures(gen_cfg.recipe)
     ae_step = int(fig.get("ae_steps", cfg.ae_steps))
     origin = {"init_from": str(source), "init_recipe": gen_cfg.recipe}
