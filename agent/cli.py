@@ -231,7 +231,6 @@ def train(
     adv_weight: Optional[float] = typer.Option(None, "--adv-weight", min=0.0, help="Weight of the patch discriminator in the autoencoder and decoder stages (0: none; default: the preset's, 0.3 for tiny2)."),
     dit_lr: Optional[float] = typer.Option(None, "--dit-lr", min=0.0, help="Learning rate of the DiT stage (default 3e-4, constant after warm-up; 1e-4 to consolidate a long-trained DiT)."),
     dit_attributes: bool = typer.Option(False, "--dit-attributes", help="Give a new DiT the attribute path: what each prompt states of the scene (subject, motion, camera, ...) as class embeddings beside the text. Starts at zero, so with --init-from it begins exactly as the seeded DiT; a resumed run keeps what it was saved with."),
-    compile_dit: bool = typer.Option(False, "--compile", help="Compile the DiT's training step with torch.compile: about 20% faster steps on a CPU after roughly a minute of compiling per clip shape; worth it for runs of an hour or more."),
 ) -> None:
     """Train the built-in video autoencoder and diffusion transformer on the procedural world
     (runs unchanged under torchrun: `torchrun --nproc_per_node N -m generation.train ...`)."""
@@ -243,8 +242,7 @@ def train(
         raise InputError(f"--preset must be one of {', '.join(sorted(PRESETS))} and --stage autoencoder, dit, decoder or all")
     run(build_config(preset, stage=stage, out=out, max_minutes=max_minutes, threads=threads, eval_every=eval_every,
                      evaluator=evaluator, render_workers=render_workers, init_from=init_from, dit_init=dit_init,
-                     ae_init=ae_init, adv_weight=adv_weight, dit_lr=dit_lr, dit_attributes=dit_attributes or None,
-                     compile=compile_dit or None))
+                     ae_init=ae_init, adv_weight=adv_weight, dit_lr=dit_lr, dit_attributes=dit_attributes or None))
 
 
 @app.command("eval")

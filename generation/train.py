@@ -89,9 +89,6 @@ def main(argv: list[str] | None = None) -> None:
                    help="Give a new DiT stage the attribute path: what each prompt states of the scene (subject, "
                         "motion, camera, ...) as class embeddings beside the text. Starts at zero, so with --init-from "
                         "it begins exactly as the seeded DiT; a resumed run keeps what it was saved with.")
-    p.add_argument("--compile", action="store_true", default=None,
-                   help="Compile the DiT's training step with torch.compile: ~20%% faster steps on a CPU after about a "
-                        "minute of compiling per clip shape; worth it for runs of an hour or more.")
     p.add_argument("--init-from", type=Path,
                    help="Generator folder to start a new run from (e.g. generation/weights/generator); ignored once --out holds a run.")
     a = p.parse_args(argv)
@@ -100,8 +97,7 @@ def main(argv: list[str] | None = None) -> None:
                      threads=a.threads, checkpoint_minutes=a.checkpoint_minutes,
                      render_workers=a.render_workers,
                      eval_every=a.eval_every, eval_prompts=a.eval_prompts, evaluator=a.evaluator,
-                     init_from=a.init_from, dit_init=a.dit_init, ae_init=a.ae_init, dit_attributes=a.dit_attributes,
-                     compile=a.compile))
+                     init_from=a.init_from, dit_init=a.dit_init, ae_init=a.ae_init, dit_attributes=a.dit_attributes))
 
 
 if __name__ == "__main__":

@@ -93,11 +93,6 @@ class TrainConfig:
     spare core: on a 2-core CPU, 1; on a GPU machine, most of its cores (a DiT step there is far
     cheaper than rendering its clips). The clips are the same for any number."""
     allow_bf16: bool = True
-    compile: bool = False
-    """Run the DiT's training steps through ``torch.compile`` (inductor fuses the element-wise work that
-    dominates a width-192 DiT): about 20 % faster steps on a 2-core AMX CPU, after roughly a minute
-    of compiling per clip shape when the run starts. Off by default, because tests and short runs
-    would spend longer compiling than training."""
     ae_init: Path | None = None
     """A generator folder whose autoencoder starts a *fresh* autoencoder stage (``warm_start``): same
     widths, more latent channels or residual blocks allowed; it decodes as the source did at step 0."""

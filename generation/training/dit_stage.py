@@ -85,8 +85,6 @@ def train_dit(cfg: TrainConfig, d: Dist, t_start: float) -> bool:
         replay = LatentReplay(cfg.replay_capacity, cfg.replay_reuse, cfg.seed + d.rank)
         flow = FlowConfig()
         net = wrap(model, d)
-        if cfg.compile:
-            net = torch.compile(net)
         rng = torch.Generator().manual_seed(cfg.seed + 31 * d.rank + state.step)
         weights = torch.tensor(cfg.dit_weights)
         last_ckpt, t_run, losses = time.time(), time.time(), []
