@@ -49,6 +49,9 @@ class GenerationInfo:
     """Frame ranges [start, end) that are the caller's own pixels, copied verbatim."""
     joins: tuple[int, ...] = ()
     """Frame indices where a new window's frames begin (where a seam could show)."""
+    composed_at: tuple[int, int] | None = None
+    """(width, height) the shot was composed at before it was refined at its own size
+    (``generation.compose_size``); None when it was generated at its own size."""
 
 
 @dataclass

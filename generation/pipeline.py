@@ -30,8 +30,9 @@ from typing import Literal
 import numpy as np
 import torch
 
-from generation.autoencoder import TEMPORAL_FACTOR, VideoAutoencoder, latent_frames, pixel_frames
+from generation.autoencoder import TEMPORAL_FACTOR, VideoAutoencoder, pixel_frames
 from generation.checkpoint import GeneratorConfig, load_generator
+from generation.compose_size import ComposeConfig, compose_size, upscale
 from generation.dit import DiT
 from generation.generation_output import GeneratedVideo, GenerationInfo, Mode, Progress, as_frames
 from generation.latent_codec import LatentCodec
@@ -52,11 +53,13 @@ class Generator:
 
     def __init__(self, cfg: GeneratorConfig, autoencoder: VideoAutoencoder, dit: DiT,
                  device: torch.device | str | None = None, text_encoder: TextEncoder | None = None,
-                 sampler: SamplerConfig | None = None):
+                 sampler: SamplerConfig | None = None, compose: ComposeConfig | None = None):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.cfg = cfg
         self.sampler = sampler or SamplerConfig()
         """Sampling defaults of every call; a call's ``steps``, ``guidance`` and ``method`` override them."""
+        self.compose = compose or ComposeConfig()
+        """When text-to-video and text-to-image compose at the training size and refine at the asked one."""
         self.precision = choose_precision(self.device)
         self.codec = LatentCodec(autoencoder, cfg, self.device, self.precision)
         """Frames <-> the DiT's normalised latents."""
@@ -78,10 +81,10 @@ class Generator:
 
     @classmethod
     def load(cls, folder: Path | str = DEFAULT_WEIGHTS, device: torch.device | str | None = None,
-             sampler: SamplerConfig | None = None) -> "Generator":
+             sampler: SamplerConfig | None = None, compose: ComposeConfig | None = None) -> "Generator":
         """Load a checkpoint folder (config.json + safetensors); refuses any other weight format."""
         cfg, ae, dit = load_generator(Path(folder))
-        return cls(cfg, ae, dit, device=device, sampler=sampler)
+        return cls(cfg, ae, dit, device=device, sampler=sampler, compose=compose)
 
     @staticmethod
     def size_for(aspect: str = "16:9", preview: bool = False) -> tuple[int, int]:
@@ -153,17 +156,13 @@ class Generator:
                            fps: float | None = None, seed: int = 0, preview: bool = False, steps: int | None = None,
                            guidance: float | None = None, method: str | None = None,
                            progress: Callable[[Progress], None] | None = None) -> Iterator[np.ndarray]:
-        """Stream a text-to-video shot as uint8 chunks (t, H, W, 3); memory stays one window."""
+        """Stream a text-to-video shot as uint8 chunks (t, H, W, 3); memory stays one window. A frame
+        much larger than the DiT's training size is composed at that size and refined at the asked
+        one (``compose_size``), window by window as well."""
         fps = fps or self.cfg.fps
         w, h = self._size(width, height, preview)
         total = self._frames_for(seconds, fps)
-        first = min(total, pixel_frames(self.cfg.window_latents))
-        windows = 1 + self._windows.count_forward(first, total - first)
-        job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, w, h)
-        frames = self._windows.first_window(job, total)
-        yield frames
-        if total > len(frames):
-            yield from self._windows.extend_forward(job, frames[-pixel_frames(self.cfg.context_latents):], total - len(frames))
+        yield from self._text_shot(prompt, total, w, h, seed, preview, steps, guidance, method, progress)
 
     def text_to_video(self, prompt: str, seconds: float = 5.0, *, width: int | None = None, height: int | None = None,
                       fps: float | None = None, seed: int = 0, preview: bool = False, steps: int | None = None,
@@ -175,11 +174,12 @@ class Generator:
         chunks = list(self.iter_text_to_video(prompt, seconds, width=width, height=height, fps=fps, seed=seed,
                                               preview=preview, steps=steps, guidance=guidance, method=method,
                                               progress=progress))
-        total = self._frames_for(seconds, fps)
-        first = min(total, pixel_frames(self.cfg.window_latents))
+        frames = np.concatenate(chunks)
         joins = tuple(int(j) for j in np.cumsum([len(c) for c in chunks])[:-1])
-        return self._result("text_to_video", prompt, seed, np.concatenate(chunks), fps, preview, steps, guidance,
-                            method, t0, (), windows=1 + self._windows.count_forward(first, total - first), joins=joins)
+        composed = self._composed_at(frames.shape[2], frames.shape[1])
+        windows = self._shot_windows(len(frames)) * (2 if composed and self.compose.refine_strength > 0 else 1)
+        return self._result("text_to_video", prompt, seed, frames, fps, preview, steps, guidance,
+                            method, t0, (), windows=windows, joins=joins, composed_at=composed)
 
     def text_to_image(self, prompt: str, *, width: int | None = None, height: int | None = None, seed: int = 0,
                       preview: bool = False, steps: int | None = None, guidance: float | None = None,
@@ -187,9 +187,48 @@ class Generator:
         """One frame (a 1-frame video: ``frames[0]`` is the image)."""
         t0 = time.perf_counter()
         w, h = self._size(width, height, preview)
-        job = self._job(prompt, seed, preview, steps, guidance, method, progress, 1, w, h)
-        frames = self._windows.first_window(job, 1)
-        return self._result("text_to_image", prompt, seed, frames, self.cfg.fps, preview, steps, guidance, method, t0, (), 1)
+        frames = np.concatenate(list(self._text_shot(prompt, 1, w, h, seed, preview, steps, guidance, method, progress)))
+        composed = self._composed_at(w, h)
+        windows = 2 if composed and self.compose.refine_strength > 0 else 1
+        return self._result("text_to_image", prompt, seed, frames, self.cfg.fps, preview, steps, guidance, method, t0, (),
+                            windows, composed_at=composed)
+
+    def _composed_at(self, width: int, height: int) -> tuple[int, int] | None:
+        return compose_size(width, height, self.cfg.train_width, self.cfg.train_height, self.compose)
+
+    def _shot_windows(self, total: int) -> int:
+        """Windows a text-to-video shot of ``total`` frames takes at one size."""
+        first = min(total, pixel_frames(self.cfg.window_latents))
+        return 1 + self._windows.count_forward(first, total - first)
+
+    def _text_shot(self, prompt: str, total: int, w: int, h: int, seed: int, preview: bool, steps: int | None,
+                   guidance: float | None, method: str | None, progress) -> Iterator[np.ndarray]:
+        """``total`` frames of a prompt at w x h, in window chunks: directly, or composed at the
+        training size, upscaled and refined (SDEdit at ``compose.refine_strength``)."""
+        composed = self._composed_at(w, h)
+        refine = composed is not None and self.compose.refine_strength > 0
+        windows = self._shot_windows(total)
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows * (2 if refine else 1),
+                        *(composed or (w, h)))
+        chunks = self._text_chunks(job, total)
+        if composed is None:
+            yield from chunks
+        elif not refine:
+            yield from (upscale(c, w, h) for c in chunks)
+        else:
+            fine = replace(job, rng=torch.Generator().manual_seed(int(seed) + 1), width=w, height=h)
+            if progress is not None:  # one count over both passes, whose windows interleave
+                def joint(p: Progress) -> None:
+                    progress(replace(p, window=job.window + fine.window))
+                job.progress = fine.progress = joint
+            yield from self._windows.edit_stream(fine, (upscale(c, w, h) for c in chunks), self.compose.refine_strength)
+
+    def _text_chunks(self, job: WindowJob, total: int) -> Iterator[np.ndarray]:
+        """Text-to-video at the job's size: the first window, then forward extension."""
+        frames = self._windows.first_window(job, total)
+        yield frames
+        if total > len(frames):
+            yield from self._windows.extend_forward(job, frames[-pixel_frames(self.cfg.context_latents):], total - len(frames))
 
     def image_to_video(self, image: np.ndarray, prompt: str = "", seconds: float = 5.0, *, fps: float | None = None,
                        seed: int = 0, preview: bool = False, steps: int | None = None, guidance: float | None = None,
@@ -271,42 +310,22 @@ class Generator:
         if not 0.0 < strength <= 1.0:
             raise InputError(f"strength must be in (0, 1], got {strength}")
         fps = fps or (clip.fps if isinstance(clip, GeneratedVideo) else self.cfg.fps)
-        W, k_max = self.cfg.window_latents, self.cfg.context_latents
-        first = min(len(src), pixel_frames(W))
-        windows = 1 + self._windows.count_forward(first, len(src) - first)
+        windows = self._shot_windows(len(src))
         job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, src.shape[2], src.shape[1])
-        n0 = latent_frames(first)
-        z = self._windows.denoise(job, n0, None, torch.zeros(1, n0, dtype=torch.bool), source=self.codec.encode(src[:first]), strength=strength)
-        out = [self.codec.decode(z, job.height, job.width)[:first]]
-        done, tail = first, out[0][-pixel_frames(k_max):]
-        while done < len(src):
-            k = max(1, min(k_max, 1 + (len(tail) - 1) // TEMPORAL_FACTOR))
-            chunk = src[done: done + TEMPORAL_FACTOR * (W - k)]
-            pad = (-len(chunk)) % TEMPORAL_FACTOR
-            groups = np.concatenate([chunk, np.repeat(chunk[-1:], pad, 0)]) if pad else chunk
-            ctx, body = self.codec.encode(tail[-pixel_frames(k):]), self.codec.encode(groups, groups_only=True)
-            n_lat = k + body.shape[2]
-            known = torch.zeros(1, n_lat, dtype=torch.bool)
-            known[:, :k] = True
-            z = self._windows.denoise(job, n_lat, torch.cat([ctx, body], 2), known, source=torch.cat([ctx, body], 2), strength=strength)
-            dec = self.codec.decode(z, job.height, job.width)
-            c = pixel_frames(k)  # drop the decoded context; start where the real tail ends
-            frames = carry_join(dec[c:][: len(chunk)], tail[-1], dec[c - 1])
-            out.append(frames)
-            done += len(frames)
-            tail = np.concatenate([tail, frames])[-pixel_frames(k_max):]
+        out = list(self._windows.edit_stream(job, [src], strength))
         return self._result("edit", prompt, seed, np.concatenate(out), fps, preview, steps, guidance, method, t0, (), job.window)
 
     # ------------------------------------------------------------------ output
 
     def _result(self, mode: Mode, prompt: str, seed: int, frames: np.ndarray, fps: float, preview: bool,
                 steps: int | None, guidance: float | None, method: str | None, t0: float,
-                given: tuple[tuple[int, int], ...], windows: int, joins: tuple[int, ...] = ()) -> GeneratedVideo:
+                given: tuple[tuple[int, int], ...], windows: int, joins: tuple[int, ...] = (),
+                composed_at: tuple[int, int] | None = None) -> GeneratedVideo:
         sampler = self._call_sampler(preview, steps, guidance, method)
         info = GenerationInfo(
             mode=mode, prompt=prompt, seed=int(seed), width=int(frames.shape[2]), height=int(frames.shape[1]), fps=float(fps),
             steps=sampler.steps, guidance=sampler.guidance, method=sampler.method,
             preview=preview, windows=windows, precision=self.precision.name,
-            elapsed_s=time.perf_counter() - t0, given=given, joins=joins,
+            elapsed_s=time.perf_counter() - t0, given=given, joins=joins, composed_at=composed_at,
         )
         return GeneratedVideo(frames=frames, fps=float(fps), info=info)

@@ -12,7 +12,7 @@ Working memory is one window whatever the duration.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -139,3 +139,58 @@ class WindowedDenoiser:
             head = np.concatenate([frames, head])[: TEMPORAL_FACTOR * k_max]
             yield frames
 
+    def edit_stream(self, job: WindowJob, chunks: Iterable[np.ndarray], strength: float) -> Iterator[np.ndarray]:
+        """SDEdit of a clip that arrives in chunks (uint8 (t, H, W, 3) each, any lengths), window by
+        window: each window starts from its source frames noised to ``strength``, the later ones
+        conditioned on the edited frames before them. Yields the edited frames, as many as came in;
+        source frames are pulled only as a window needs them."""
+        feed = _FrameFeed(chunks)
+        src = feed.take(pixel_frames(self.window_latents))
+        if not len(src):
+            return
+        n0 = latent_frames(len(src))
+        z = self.denoise(job, n0, None, torch.zeros(1, n0, dtype=torch.bool), source=self.codec.encode(src), strength=strength)
+        first = self.codec.decode(z, job.height, job.width)[: len(src)]
+        yield first
+        tail = first[-pixel_frames(self.context_latents):]
+        while True:
+            k = self.context_for(len(tail))
+            chunk = feed.take(TEMPORAL_FACTOR * (self.window_latents - k))
+            if not len(chunk):
+                return
+            pad = (-len(chunk)) % TEMPORAL_FACTOR
+            groups = np.concatenate([chunk, np.repeat(chunk[-1:], pad, 0)]) if pad else chunk
+            ctx, body = self.codec.encode(tail[-pixel_frames(k):]), self.codec.encode(groups, groups_only=True)
+            n_lat = k + body.shape[2]
+            known = torch.zeros(1, n_lat, dtype=torch.bool)
+            known[:, :k] = True
+            start = torch.cat([ctx, body], 2)
+            dec = self.codec.decode(self.denoise(job, n_lat, start, known, source=start, strength=strength), job.height, job.width)
+            c = pixel_frames(k)  # drop the decoded context; start where the real tail ends
+            frames = carry_join(dec[c:][: len(chunk)], tail[-1], dec[c - 1])
+            tail = np.concatenate([tail, frames])[-pixel_frames(self.context_latents):]
+            yield frames
+
+
+class _FrameFeed:
+    """Frames of a chunked clip, handed out in the counts the windows ask for."""
+
+    def __init__(self, chunks: Iterable[np.ndarray]):
+        self._chunks = iter(chunks)
+        self._held: list[np.ndarray] = []
+        self._count = 0
+
+    def take(self, n: int) -> np.ndarray:
+        """The next ``n`` frames (fewer at the end of the clip; none after it)."""
+        while self._count < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._held.append(chunk)
+            self._count += len(chunk)
+        if not self._held:
+            return np.zeros((0, 0, 0, 3), np.uint8)
+        frames = np.concatenate(self._held)
+        out, rest = frames[:n], frames[n:]
+        self._held, self._count = ([rest] if len(rest) else []), len(rest)
+        return out

@@ -1,0 +1,48 @@
+"""Composing a large shot at the size the DiT trained at, then refining it at the asked size.
+
+Why: rotary positions let the DiT run at any size, but it learned how big things are in *patches*.
+Asked for 256x144 after training at 128x72, it fills the frame with twice as many half-size copies
+of everything (a herd of small brown blobs instead of a few mammoths), and the evaluator reads the
+subject at half its 128x72 rate (BENCHMARKS.md, session 14). So a frame much larger than the
+training size is composed at the training area with the asked aspect, upscaled, and refined at the
+asked size by SDEdit at a low strength: the layout comes from the size the DiT knows, the detail
+from the size the caller asked for (the "hires fix" of image diffusion front ends).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class ComposeConfig:
+    """When and how a shot is composed small and refined large."""
+
+    max_area_ratio: float = 1.5
+    """Frames up to this multiple of the DiT's training area are generated directly; larger ones are
+    composed at the training area first."""
+    refine_strength: float = 0.4
+    """SDEdit strength of the refinement at the asked size: 0 keeps the upscaled composition as it
+    is; 1 ignores it (the single pass at the asked size)."""
+
+
+def compose_size(width: int, height: int, train_width: int, train_height: int, cfg: ComposeConfig) -> tuple[int, int] | None:
+    """(width, height) to compose a ``width`` x ``height`` frame at: the training area with the asked
+    aspect, in even pixels; None when the frame is small enough to generate directly."""
+    train_area = train_width * train_height
+    if width * height <= cfg.max_area_ratio * train_area:
+        return None
+    s = math.sqrt(train_area / (width * height))
+    return max(8, 2 * round(width * s / 2)), max(8, 2 * round(height * s / 2))
+
+
+def upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    """uint8 (T, h, w, 3) -> uint8 (T, height, width, 3), bicubic."""
+    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
+    y = F.interpolate(x, size=(height, width), mode="bicubic", align_corners=False)
+    return y.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
