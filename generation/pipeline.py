@@ -157,8 +157,8 @@ class Generator:
                            guidance: float | None = None, method: str | None = None,
                            progress: Callable[[Progress], None] | None = None) -> Iterator[np.ndarray]:
         """Stream a text-to-video shot as uint8 chunks (t, H, W, 3); memory stays one window. A frame
-        much larger than the DiT's training size is composed at that size and refined at the asked
-        one (``compose_size``), window by window as well."""
+        much larger than the DiT's training size is composed at that size and upscaled (optionally
+        refined, ``compose_size``), window by window as well."""
         fps = fps or self.cfg.fps
         w, h = self._size(width, height, preview)
         total = self._frames_for(seconds, fps)

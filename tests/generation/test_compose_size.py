@@ -10,7 +10,10 @@ from tests.generation.generator_fixtures import tiny_config, tiny_generator
 
 @pytest.fixture(scope="module")
 def gen(text_encoder):
-    return tiny_generator(text_encoder, window_latents=3, context_latents=1)
+    """A tiny generator that refines its compositions (the default does not)."""
+    g = tiny_generator(text_encoder, window_latents=3, context_latents=1)
+    g.compose = ComposeConfig(refine_strength=0.4)
+    return g
 
 
 def test_sizes_compose_at_the_training_area_with_the_asked_aspect():
@@ -54,16 +57,26 @@ def test_a_large_shot_is_composed_small_and_refined(gen):
     assert len(chunks) == single.info.windows and np.array_equal(np.concatenate(chunks), v.frames)
 
 
-def test_refine_strength_zero_is_the_upscaled_composition(text_encoder):
-    from generation.compose_size import ComposeConfig as C
-
+def test_by_default_a_large_shot_is_the_upscaled_composition(text_encoder):
     g = tiny_generator(text_encoder, window_latents=3, context_latents=1)
     g.cfg.train_width, g.cfg.train_height = 32, 18
-    g.compose = C(refine_strength=0.0)
+    assert g.compose.refine_strength == 0.0
     v = g.text_to_image("a forest at dawn", width=64, height=36, steps=2, seed=1)
     small = g.text_to_image("a forest at dawn", width=32, height=18, steps=2, seed=1)
     assert v.info.composed_at == (32, 18) and v.info.windows == 1
     assert np.array_equal(v.frames, upscale(small.frames, 64, 36))
+    long = g.text_to_video("a forest at dawn", seconds=17 / 24, width=64, height=36, steps=1, seed=1)
+    assert np.array_equal(long.frames, upscale(g.text_to_video("a forest at dawn", seconds=17 / 24, width=32,
+                                                                height=18, steps=1, seed=1).frames, 64, 36))
+
+
+def test_bad_compose_settings_are_clear_errors():
+    from reelgraph.errors import InputError
+
+    with pytest.raises(InputError, match="refine_strength"):
+        ComposeConfig(refine_strength=1.5)
+    with pytest.raises(InputError, match="max_area_ratio"):
+        ComposeConfig(max_area_ratio=0.5)
 
 
 def test_the_shipped_sizes_compose_at_the_shipped_training_size():
