@@ -176,10 +176,10 @@ class Generator:
                                               progress=progress))
         frames = np.concatenate(chunks)
         joins = tuple(int(j) for j in np.cumsum([len(c) for c in chunks])[:-1])
-        composed = self._composed_at(frames.shape[2], frames.shape[1])
-        windows = self._shot_windows(len(frames)) * (2 if composed and self.compose.refine_strength > 0 else 1)
-        return self._result("text_to_video", prompt, seed, frames, fps, preview, steps, guidance,
-                            method, t0, (), windows=windows, joins=joins, composed_at=composed)
+        w, h = frames.shape[2], frames.shape[1]
+        return self._result("text_to_video", prompt, seed, frames, fps, preview, steps, guidance, method, t0, (),
+                            windows=self._shot_windows(len(frames)) * self._passes(w, h), joins=joins,
+                            composed_at=self._composed_at(w, h))
 
     def text_to_image(self, prompt: str, *, width: int | None = None, height: int | None = None, seed: int = 0,
                       preview: bool = False, steps: int | None = None, guidance: float | None = None,
@@ -188,13 +188,15 @@ class Generator:
         t0 = time.perf_counter()
         w, h = self._size(width, height, preview)
         frames = np.concatenate(list(self._text_shot(prompt, 1, w, h, seed, preview, steps, guidance, method, progress)))
-        composed = self._composed_at(w, h)
-        windows = 2 if composed and self.compose.refine_strength > 0 else 1
         return self._result("text_to_image", prompt, seed, frames, self.cfg.fps, preview, steps, guidance, method, t0, (),
-                            windows, composed_at=composed)
+                            self._passes(w, h), composed_at=self._composed_at(w, h))
 
     def _composed_at(self, width: int, height: int) -> tuple[int, int] | None:
         return compose_size(width, height, self.cfg.train_width, self.cfg.train_height, self.compose)
+
+    def _passes(self, width: int, height: int) -> int:
+        """Denoising passes over a text shot of this size: 2 when a composition is refined, else 1."""
+        return 2 if self._composed_at(width, height) is not None and self.compose.refine_strength > 0 else 1
 
     def _shot_windows(self, total: int) -> int:
         """Windows a text-to-video shot of ``total`` frames takes at one size."""
@@ -206,14 +208,12 @@ class Generator:
         """``total`` frames of a prompt at w x h, in window chunks: directly, or composed at the
         training size, upscaled and refined (SDEdit at ``compose.refine_strength``)."""
         composed = self._composed_at(w, h)
-        refine = composed is not None and self.compose.refine_strength > 0
-        windows = self._shot_windows(total)
-        job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows * (2 if refine else 1),
-                        *(composed or (w, h)))
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress,
+                        self._shot_windows(total) * self._passes(w, h), *(composed or (w, h)))
         chunks = self._text_chunks(job, total)
         if composed is None:
             yield from chunks
-        elif not refine:
+        elif self._passes(w, h) == 1:
             yield from (upscale(c, w, h) for c in chunks)
         else:
             fine = replace(job, rng=torch.Generator().manual_seed(int(seed) + 1), width=w, height=h)
