@@ -2,7 +2,8 @@
 
     python bench/generate.py [--seconds 4] [--threads 2] [--weights DIR]
 
-Cases: 128x72 preview (4 steps) and 256x144 full (8 steps), Euler, guidance batched. Uses the
+Cases: 128x72 preview and 256x144 full at the generator's default steps (8 and 16: the full size is
+composed at 128x72 and upscaled, ``generation.compose_size``), Euler, guidance batched. Uses the
 shipped checkpoint when it exists, else random-init networks of the shipped (tiny) size: speed does
 not depend on the weights. Prints one JSON object per case. FLOPs are counted with
 ``torch.utils.flop_counter`` on the real calls (DiT and decoder), and utilisation is reported
@@ -98,12 +99,14 @@ def main() -> None:
                           s_per_generated_minute=round(wall / frames * 24 * 60, 1), precision=gen.precision.name,
                           threads=a.threads, decoder_params=sum(p.numel() for p in gen.autoencoder.decoder.parameters()))),
           flush=True)
-    for name, w, h, preview, steps in (("preview_128x72", 128, 72, True, 4), ("full_256x144", 256, 144, False, 8)):
+    for name, w, h, preview in (("preview_128x72", 128, 72, True), ("full_256x144", 256, 144, False)):
         t = time.perf_counter()
         video = gen.text_to_video("several woolly mammoths approach through a snowy meadow", a.seconds, width=w,
-                                  height=h, preview=preview, steps=steps, seed=0)
+                                  height=h, preview=preview, seed=0)
         wall = time.perf_counter() - t
-        row = dict(case=name, width=w, height=h, steps=steps, guidance=video.info.guidance, seconds_generated=video.duration_s,
+        steps = video.info.steps
+        row = dict(case=name, width=w, height=h, steps=steps, composed_at=video.info.composed_at,
+                   guidance=video.info.guidance, seconds_generated=video.duration_s,
                    frames=len(video.frames), windows=video.info.windows, wall_s=round(wall, 2),
                    s_per_generated_s=round(wall / video.duration_s, 3),
                    minute_estimate_s=round(60 * wall / video.duration_s, 1), precision=gen.precision.name,
