@@ -2,8 +2,8 @@
 
     python bench/generate.py [--seconds 4] [--threads 2] [--weights DIR]
 
-Cases: 128x72 preview and 256x144 full at the generator's default steps (8 and 16: the full size is
-composed at 128x72 and upscaled, ``generation.compose_size``), Euler, guidance batched. Uses the
+Cases: 128x72 preview and 256x144 full at the generator's default sampler (Heun, 4 and 8 steps: the
+full size is composed at 128x72 and upscaled, ``generation.compose_size``), guidance batched. Uses the
 shipped checkpoint when it exists, else random-init networks of the shipped (tiny) size: speed does
 not depend on the weights. Prints one JSON object per case. FLOPs are counted with
 ``torch.utils.flop_counter`` on the real calls (DiT and decoder), and utilisation is reported
@@ -105,7 +105,7 @@ def main() -> None:
                                   height=h, preview=preview, seed=0)
         wall = time.perf_counter() - t
         steps = video.info.steps
-        row = dict(case=name, width=w, height=h, steps=steps, composed_at=video.info.composed_at,
+        row = dict(case=name, width=w, height=h, steps=steps, method=video.info.method, composed_at=video.info.composed_at,
                    guidance=video.info.guidance, seconds_generated=video.duration_s,
                    frames=len(video.frames), windows=video.info.windows, wall_s=round(wall, 2),
                    s_per_generated_s=round(wall / video.duration_s, 3),

@@ -45,7 +45,7 @@ def main() -> None:
     p.add_argument("--preview", action=argparse.BooleanOptionalAction, default=True,
                    help="Preview size 128x72 (the size the DiT trained at; default) or full 256x144.")
     p.add_argument("--seconds", type=float, default=1.0, help="Length of every scored generation.")
-    p.add_argument("--steps", type=int, default=None, help="Sampler steps (default: 8 preview, 16 full).")
+    p.add_argument("--steps", type=int, default=None, help="Sampler steps (default: 4 preview, 8 full; Heun).")
     p.add_argument("--style", default="detailed", help="Caption style of the prompts: short, detailed or long.")
     p.add_argument("--long-count", type=int, default=3, help="Prompts also generated long for the seam score.")
     p.add_argument("--long-seconds", type=float, default=4.0, help="Length of the long generations.")

@@ -47,7 +47,7 @@ class QualitySettings:
     preview: bool = True
     """Preview size (128x72, the size the shipped DiT trained at) and preview steps; else 256x144."""
     steps: int | None = None
-    """Sampler steps; None = the generator's default for the chosen size (8 preview, 16 full)."""
+    """Sampler steps; None = the generator's default for the chosen size (4 preview, 8 full; Heun)."""
     style: str = "detailed"
     """Caption style of the prompts (``detailed`` names every scored attribute)."""
     long_count: int = 3

@@ -64,7 +64,7 @@ def test_guidance_is_one_batched_call_and_context_is_imposed():
     known = torch.tensor([[True, False]])
     known_lat = torch.full((1, 4, 2, 2, 2), 7.0)
     vel = GuidedVelocity(probe, cond, uncond, 3.0, known, known_lat, lambda: torch.autocast("cpu", enabled=False))
-    out = integrate(vel, torch.randn(1, 4, 2, 2, 2), SamplerConfig(steps=4, guidance=3.0))
+    out = integrate(vel, torch.randn(1, 4, 2, 2, 2), SamplerConfig(steps=4, guidance=3.0, method="euler"))
     assert len(probe.calls) == 4 and all(b == 2 for _, _, b in probe.calls)
     assert torch.equal(out[:, :, 0], known_lat[:, :, 0])
 
@@ -95,7 +95,7 @@ def test_guidance_interval_runs_low_noise_steps_on_the_condition_alone():
     uncond = TextStates(torch.zeros(1, 1, 384), torch.ones(1, 1, dtype=torch.bool))
     vel = GuidedVelocity(probe, cond, uncond, 3.0, torch.zeros(1, 2, dtype=torch.bool), None,
                          lambda: torch.autocast("cpu", enabled=False), min_t=0.5)
-    integrate(vel, torch.randn(1, 4, 2, 2, 2), SamplerConfig(steps=4, guidance=3.0, guidance_min_t=0.5))
+    integrate(vel, torch.randn(1, 4, 2, 2, 2), SamplerConfig(steps=4, guidance=3.0, guidance_min_t=0.5, method="euler"))
     starts = [t[0, 0].item() for _, t, _ in probe.calls]
     batches = [b for _, _, b in probe.calls]
     assert starts == [1.0, 0.75, 0.5, 0.25] and batches == [2, 2, 2, 1]
