@@ -4,7 +4,8 @@ Why: rotary positions let the DiT run at any size, but it learned how big things
 Asked for 256x144 after training at 128x72, it fills the frame with twice as many half-size copies
 of everything (a herd of small brown blobs instead of a few mammoths), and the evaluator reads the
 subject at half its 128x72 rate (BENCHMARKS.md, session 14). So a frame much larger than the
-training size is composed at the training area with the asked aspect and upscaled; it can then be
+training size is composed at the training area with the asked aspect and upscaled (an extension of a
+large clip sees the clip downscaled to that size, and its new frames are upscaled); a text shot can then be
 refined at the asked size by SDEdit (the "hires fix" of image diffusion front ends), which adds
 detail from the size the caller asked for. For the shipped DiT that refinement costs more than it
 gives: on 200 held-out prompts at 256x144 the evaluator reads 0.516 for the single full-size pass,
@@ -57,4 +58,12 @@ def upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     """uint8 (T, h, w, 3) -> uint8 (T, height, width, 3), bicubic."""
     x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
     y = F.interpolate(x, size=(height, width), mode="bicubic", align_corners=False)
+    return y.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def downscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    """uint8 (T, H, W, 3) -> uint8 (T, height, width, 3), area-averaged (no aliasing): how a clip
+    given at a large size is shown to the DiT at the size it composes at."""
+    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
+    y = F.interpolate(x, size=(height, width), mode="area")
     return y.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()

@@ -32,7 +32,7 @@ import torch
 
 from generation.autoencoder import TEMPORAL_FACTOR, VideoAutoencoder, pixel_frames
 from generation.checkpoint import GeneratorConfig, load_generator
-from generation.compose_size import ComposeConfig, compose_size, upscale
+from generation.compose_size import ComposeConfig, compose_size, downscale, upscale
 from generation.dit import DiT
 from generation.generation_output import GeneratedVideo, GenerationInfo, Mode, Progress, as_frames
 from generation.latent_codec import LatentCodec
@@ -248,23 +248,32 @@ class Generator:
                guidance: float | None = None, method: str | None = None,
                progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
         """The clip plus ``seconds`` of new video after it (forward) or before it (backward). The
-        clip's frames are in the result unchanged."""
+        clip's frames are in the result unchanged. A clip much larger than the DiT's training size is
+        extended at that size (``compose_size``): the DiT sees it downscaled, the new frames are upscaled."""
         t0 = time.perf_counter()
         frames = as_frames(clip, "clip")
         fps = fps or (clip.fps if isinstance(clip, GeneratedVideo) else self.cfg.fps)
         n_new = self._frames_for(seconds, fps)
         if direction not in ("forward", "backward"):
             raise InputError(f"direction must be forward or backward, got {direction!r}")
+        w, h = frames.shape[2], frames.shape[1]
+        composed = self._composed_at(w, h)
+        context = frames if composed is None else downscale(frames, *composed)
         job = self._job(prompt, seed, preview, steps, guidance, method, progress,
-                        self._windows.count_forward(len(frames), n_new), frames.shape[2], frames.shape[1])
+                        self._windows.count_forward(len(frames), n_new), *(composed or (w, h)))
+
+        def full_size(chunk: np.ndarray) -> np.ndarray:
+            return chunk if composed is None else upscale(chunk, w, h)
+
         if direction == "forward":
-            out = np.concatenate([frames, *self._windows.extend_forward(job, frames, n_new)])
+            out = np.concatenate([frames, *(full_size(c) for c in self._windows.extend_forward(job, context, n_new))])
             given = ((0, len(frames)),)
         else:
-            chunks = list(self._windows.extend_backward(job, frames, n_new))
+            chunks = [full_size(c) for c in self._windows.extend_backward(job, context, n_new)]
             out = np.concatenate([*reversed(chunks), frames])
             given = ((len(out) - len(frames), len(out)),)
-        return self._result("extend", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, job.window)
+        return self._result("extend", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, job.window,
+                            composed_at=composed)
 
     def interpolate(self, a, b, seconds: float = 1.0, prompt: str = "", *, fps: float | None = None, seed: int = 0,
                     preview: bool = False, steps: int | None = None, guidance: float | None = None,

@@ -4,7 +4,7 @@ compose where, the upscale, and the Generator's two passes (tiny random model)."
 import numpy as np
 import pytest
 
-from generation.compose_size import ComposeConfig, compose_size, upscale
+from generation.compose_size import ComposeConfig, compose_size, downscale, upscale
 from tests.generation.generator_fixtures import tiny_config, tiny_generator
 
 
@@ -89,3 +89,26 @@ def test_the_shipped_sizes_compose_at_the_shipped_training_size():
     assert compose_size(*Generator.size_for("16:9"), cfg.train_width, cfg.train_height, ComposeConfig()) == (128, 72)
     assert compose_size(*Generator.size_for("16:9", preview=True), cfg.train_width, cfg.train_height, ComposeConfig()) is None
     assert tiny_config().train_width == 128  # the fixtures' default, which the tests above lower
+
+
+def test_a_large_clip_is_extended_at_the_composition_size(text_encoder):
+    """The clip is kept verbatim; the new frames are the extension of its downscaled copy, upscaled."""
+    g = tiny_generator(text_encoder, window_latents=3, context_latents=1)
+    g.cfg.train_width, g.cfg.train_height = 32, 18
+    clip = np.random.default_rng(0).integers(0, 256, (9, 36, 64, 3), dtype=np.uint8)
+    for direction in ("forward", "backward"):
+        v = g.extend(clip, 9 / 24, direction, "a boat on the sea", steps=2, seed=3)
+        small = g.extend(downscale(clip, 32, 18), 9 / 24, direction, "a boat on the sea", steps=2, seed=3)
+        assert v.info.composed_at == (32, 18) and small.info.composed_at is None
+        (a, b), = v.info.given
+        assert np.array_equal(v.frames[a:b], clip) and v.frames.shape == (18, 36, 64, 3)
+        new = np.delete(v.frames, np.s_[a:b], axis=0)
+        (sa, sb), = small.info.given
+        assert np.array_equal(new, upscale(np.delete(small.frames, np.s_[sa:sb], axis=0), 64, 36))
+
+
+def test_downscale_averages_areas():
+    frames = np.zeros((1, 4, 4, 3), np.uint8)
+    frames[0, :2, :2] = 200  # one bright quarter
+    out = downscale(frames, 2, 2)
+    assert out.shape == (1, 2, 2, 3) and out[0, 0, 0, 0] == 200 and out[0, 1, 1, 0] == 0
