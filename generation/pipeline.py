@@ -233,15 +233,21 @@ class Generator:
     def image_to_video(self, image: np.ndarray, prompt: str = "", seconds: float = 5.0, *, fps: float | None = None,
                        seed: int = 0, preview: bool = False, steps: int | None = None, guidance: float | None = None,
                        method: str | None = None, progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
-        """Animate ``image`` (H, W, 3) uint8: frame 0 of the result IS the image, pixel for pixel."""
+        """Animate ``image`` (H, W, 3) uint8: frame 0 of the result IS the image, pixel for pixel. An
+        image much larger than the DiT's training size is animated at that size, as ``extend`` does."""
         t0 = time.perf_counter()
         img = as_frames(image, "image", single=True)[:1]
         fps = fps or self.cfg.fps
         total = self._frames_for(seconds, fps)
+        w, h = img.shape[2], img.shape[1]
+        composed = self._composed_at(w, h)
+        context = img if composed is None else downscale(img, *composed)
         job = self._job(prompt, seed, preview, steps, guidance, method, progress,
-                        self._windows.count_forward(1, total - 1), img.shape[2], img.shape[1])
-        frames = np.concatenate([img, *self._windows.extend_forward(job, img, total - 1)]) if total > 1 else img
-        return self._result("image_to_video", prompt, seed, frames, fps, preview, steps, guidance, method, t0, ((0, 1),), job.window)
+                        self._windows.count_forward(1, total - 1), *(composed or (w, h)))
+        new = [c if composed is None else upscale(c, w, h) for c in self._windows.extend_forward(job, context, total - 1)]
+        frames = np.concatenate([img, *new])
+        return self._result("image_to_video", prompt, seed, frames, fps, preview, steps, guidance, method, t0, ((0, 1),),
+                            job.window, composed_at=composed)
 
     def extend(self, clip, seconds: float, direction: Literal["forward", "backward"] = "forward", prompt: str = "", *,
                fps: float | None = None, seed: int = 0, preview: bool = False, steps: int | None = None,

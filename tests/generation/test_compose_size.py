@@ -112,3 +112,16 @@ def test_downscale_averages_areas():
     frames[0, :2, :2] = 200  # one bright quarter
     out = downscale(frames, 2, 2)
     assert out.shape == (1, 2, 2, 3) and out[0, 0, 0, 0] == 200 and out[0, 1, 1, 0] == 0
+
+
+def test_a_large_image_is_animated_at_the_composition_size(text_encoder):
+    g = tiny_generator(text_encoder, window_latents=3, context_latents=1)
+    g.cfg.train_width, g.cfg.train_height = 32, 18
+    image = np.random.default_rng(1).integers(0, 256, (36, 64, 3), dtype=np.uint8)
+    v = g.image_to_video(image, "a dog on a beach", 9 / 24, steps=2, seed=4)
+    small = g.image_to_video(downscale(image[None], 32, 18)[0], "a dog on a beach", 9 / 24, steps=2, seed=4)
+    assert v.info.composed_at == (32, 18) and v.frames.shape == (9, 36, 64, 3)
+    assert np.array_equal(v.frames[0], image)
+    assert np.array_equal(v.frames[1:], upscale(small.frames[1:], 64, 36))
+    one = g.image_to_video(image, "a dog on a beach", 1 / 24, steps=2)  # a single frame is the image alone
+    assert one.frames.shape == (1, 36, 64, 3) and np.array_equal(one.frames[0], image)
