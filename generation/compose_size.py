@@ -56,14 +56,16 @@ def compose_size(width: int, height: int, train_width: int, train_height: int, c
 
 def upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     """uint8 (T, h, w, 3) -> uint8 (T, height, width, 3), bicubic."""
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
-    y = F.interpolate(x, size=(height, width), mode="bicubic", align_corners=False)
-    return y.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    return _resize(frames, width, height, "bicubic")
 
 
 def downscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     """uint8 (T, H, W, 3) -> uint8 (T, height, width, 3), area-averaged (no aliasing): how a clip
     given at a large size is shown to the DiT at the size it composes at."""
+    return _resize(frames, width, height, "area")
+
+
+def _resize(frames: np.ndarray, width: int, height: int, mode: str) -> np.ndarray:
     x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
-    y = F.interpolate(x, size=(height, width), mode="area")
+    y = F.interpolate(x, size=(height, width), mode=mode, **({"align_corners": False} if mode == "bicubic" else {}))
     return y.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()

@@ -239,15 +239,11 @@ class Generator:
         img = as_frames(image, "image", single=True)[:1]
         fps = fps or self.cfg.fps
         total = self._frames_for(seconds, fps)
-        w, h = img.shape[2], img.shape[1]
-        composed = self._composed_at(w, h)
-        context = img if composed is None else downscale(img, *composed)
-        job = self._job(prompt, seed, preview, steps, guidance, method, progress,
-                        self._windows.count_forward(1, total - 1), *(composed or (w, h)))
-        new = [c if composed is None else upscale(c, w, h) for c in self._windows.extend_forward(job, context, total - 1)]
+        new, windows, composed = self._extension(img, total - 1, "forward", prompt, seed, preview, steps, guidance,
+                                                 method, progress)
         frames = np.concatenate([img, *new])
         return self._result("image_to_video", prompt, seed, frames, fps, preview, steps, guidance, method, t0, ((0, 1),),
-                            job.window, composed_at=composed)
+                            windows, composed_at=composed)
 
     def extend(self, clip, seconds: float, direction: Literal["forward", "backward"] = "forward", prompt: str = "", *,
                fps: float | None = None, seed: int = 0, preview: bool = False, steps: int | None = None,
@@ -262,24 +258,32 @@ class Generator:
         n_new = self._frames_for(seconds, fps)
         if direction not in ("forward", "backward"):
             raise InputError(f"direction must be forward or backward, got {direction!r}")
+        chunks, windows, composed = self._extension(frames, n_new, direction, prompt, seed, preview, steps, guidance,
+                                                    method, progress)
+        if direction == "forward":
+            out = np.concatenate([frames, *chunks])
+            given = ((0, len(frames)),)
+        else:
+            out = np.concatenate([*reversed(chunks), frames])
+            given = ((len(out) - len(frames), len(out)),)
+        return self._result("extend", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, windows,
+                            composed_at=composed)
+
+    def _extension(self, frames: np.ndarray, n_new: int, direction: Literal["forward", "backward"], prompt: str,
+                   seed: int, preview: bool, steps: int | None, guidance: float | None, method: str | None,
+                   progress) -> tuple[list[np.ndarray], int, tuple[int, int] | None]:
+        """``n_new`` frames that continue ``frames`` (forward) or lead into them (backward, nearest chunk
+        first), as chunks at the clip's size; a clip much larger than the training size is extended at
+        the composition size (the DiT sees it downscaled, the new frames are upscaled). Returns the
+        chunks, the windows denoised and the composition size (None when there was none)."""
         w, h = frames.shape[2], frames.shape[1]
         composed = self._composed_at(w, h)
         context = frames if composed is None else downscale(frames, *composed)
         job = self._job(prompt, seed, preview, steps, guidance, method, progress,
                         self._windows.count_forward(len(frames), n_new), *(composed or (w, h)))
-
-        def full_size(chunk: np.ndarray) -> np.ndarray:
-            return chunk if composed is None else upscale(chunk, w, h)
-
-        if direction == "forward":
-            out = np.concatenate([frames, *(full_size(c) for c in self._windows.extend_forward(job, context, n_new))])
-            given = ((0, len(frames)),)
-        else:
-            chunks = [full_size(c) for c in self._windows.extend_backward(job, context, n_new)]
-            out = np.concatenate([*reversed(chunks), frames])
-            given = ((len(out) - len(frames), len(out)),)
-        return self._result("extend", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, job.window,
-                            composed_at=composed)
+        grow = self._windows.extend_forward if direction == "forward" else self._windows.extend_backward
+        chunks = [c if composed is None else upscale(c, w, h) for c in grow(job, context, n_new)]
+        return chunks, job.window, composed
 
     def interpolate(self, a, b, seconds: float = 1.0, prompt: str = "", *, fps: float | None = None, seed: int = 0,
                     preview: bool = False, steps: int | None = None, guidance: float | None = None,
