@@ -289,7 +289,9 @@ class Generator:
                     preview: bool = False, steps: int | None = None, guidance: float | None = None,
                     method: str | None = None, progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
         """Join the end of clip ``a`` to the start of clip ``b`` with ``seconds`` of new frames
-        between them (one window). Result: a, the transition, b, with a and b unchanged."""
+        between them (one window). Result: a, the transition, b, with a and b unchanged. Clips much
+        larger than the training size are joined at the composition size (``compose_size``): the DiT
+        sees them downscaled and the transition is upscaled, as ``extend`` does."""
         t0 = time.perf_counter()
         fa, fb = as_frames(a, "clip a"), as_frames(b, "clip b")
         if fa.shape[1:] != fb.shape[1:]:
@@ -298,41 +300,53 @@ class Generator:
         n_mid_lat = math.ceil(self._frames_for(seconds, fps) / TEMPORAL_FACTOR)
         if n_mid_lat > 2 * self.cfg.window_latents:
             raise InputError(f"an interpolation is one window; ask for at most {2 * self.cfg.window_latents * TEMPORAL_FACTOR / fps:.1f} s")
-        job = self._job(prompt, seed, preview, steps, guidance, method, progress, 1, fa.shape[2], fa.shape[1])
+        w, h = fa.shape[2], fa.shape[1]
+        composed = self._composed_at(w, h)
+        sa, sb = (fa, fb) if composed is None else (downscale(fa, *composed), downscale(fb, *composed))
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress, 1, *(composed or (w, h)))
         k = self.cfg.context_latents
-        ka = max(1, min(k, 1 + (len(fa) - 1) // TEMPORAL_FACTOR))
-        kb = max(1, min(k, len(fb) // TEMPORAL_FACTOR))
-        head_b = fb[: TEMPORAL_FACTOR * kb]
+        ka = max(1, min(k, 1 + (len(sa) - 1) // TEMPORAL_FACTOR))
+        kb = max(1, min(k, len(sb) // TEMPORAL_FACTOR))
+        head_b = sb[: TEMPORAL_FACTOR * kb]
         if len(head_b) < TEMPORAL_FACTOR:
             head_b = np.concatenate([head_b, np.repeat(head_b[-1:], TEMPORAL_FACTOR - len(head_b), 0)])
-        za, zb = self.codec.encode(fa[-pixel_frames(ka):]), self.codec.encode(head_b, groups_only=True)
+        za, zb = self.codec.encode(sa[-pixel_frames(ka):]), self.codec.encode(head_b, groups_only=True)
         n_lat = ka + n_mid_lat + kb
         known = torch.zeros(1, n_lat, dtype=torch.bool)
         known[:, :ka] = True
         known[:, ka + n_mid_lat:] = True
         known_lat = torch.cat([za, torch.zeros_like(za[:, :, :1]).expand(-1, -1, n_mid_lat, -1, -1), zb], dim=2)
-        dec = self.codec.decode(self._windows.denoise(job, n_lat, known_lat, known), fa.shape[1], fa.shape[2])
+        dec = self.codec.decode(self._windows.denoise(job, n_lat, known_lat, known), job.height, job.width)
         start, end = pixel_frames(ka), pixel_frames(ka) + TEMPORAL_FACTOR * n_mid_lat
-        mid = carry_join(dec[start:end], fa[-1], dec[start - 1])
+        mid = carry_join(dec[start:end], sa[-1], dec[start - 1])
         mid = carry_join(mid, head_b[0], dec[end], at_start=False)
+        if composed is not None:
+            mid = upscale(mid, w, h)
         out = np.concatenate([fa, mid, fb])
         given = ((0, len(fa)), (len(fa) + len(mid), len(out)))
-        return self._result("interpolate", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, 1)
+        return self._result("interpolate", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, 1,
+                            composed_at=composed)
 
     def edit(self, clip, prompt: str, strength: float = 0.6, *, fps: float | None = None, seed: int = 0,
              preview: bool = False, steps: int | None = None, guidance: float | None = None, method: str | None = None,
              progress: Callable[[Progress], None] | None = None) -> GeneratedVideo:
         """SDEdit: noise the clip to ``strength`` (0 keeps it, 1 ignores it) and denoise under ``prompt``.
-        Long clips are edited window by window, each conditioned on the edited frames before it."""
+        Long clips are edited window by window, each conditioned on the edited frames before it. A
+        clip much larger than the training size is edited at the composition size and upscaled
+        (``compose_size``): at its own size the DiT repaints it with many small copies of everything."""
         t0 = time.perf_counter()
         src = as_frames(clip, "clip")
         if not 0.0 < strength <= 1.0:
             raise InputError(f"strength must be in (0, 1], got {strength}")
         fps = fps or (clip.fps if isinstance(clip, GeneratedVideo) else self.cfg.fps)
         windows = self._shot_windows(len(src))
-        job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, src.shape[2], src.shape[1])
-        out = list(self._windows.edit_stream(job, [src], strength))
-        return self._result("edit", prompt, seed, np.concatenate(out), fps, preview, steps, guidance, method, t0, (), job.window)
+        w, h = src.shape[2], src.shape[1]
+        composed = self._composed_at(w, h)
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, *(composed or (w, h)))
+        source = src if composed is None else downscale(src, *composed)
+        out = [c if composed is None else upscale(c, w, h) for c in self._windows.edit_stream(job, [source], strength)]
+        return self._result("edit", prompt, seed, np.concatenate(out), fps, preview, steps, guidance, method, t0, (), job.window,
+                            composed_at=composed)
 
     # ------------------------------------------------------------------ output
 

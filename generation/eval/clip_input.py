@@ -41,17 +41,30 @@ class FrameSample:
     """Frame number in the whole clip of each of ``frames``, ascending."""
     total: int
     """Frames in the whole clip."""
+    cover: np.ndarray | None = None
+    """uint8 (N, H, W): how much of each pixel the subjects cover (0..255), where the renderer was
+    asked for it (training the evaluator's subject mask); None otherwise."""
 
-    def at(self, wanted: np.ndarray) -> np.ndarray:
-        """The frames with these frame numbers; InputError when one was not sampled."""
+    def _rows(self, wanted: np.ndarray) -> list[int]:
         where = {i: k for k, i in enumerate(self.index)}
         missing = [int(i) for i in wanted if int(i) not in where]
         if missing:
             raise InputError(f"frames {missing[:5]} of a {self.total}-frame clip were not sampled")
-        return self.frames[[where[int(i)] for i in wanted]]
+        return [where[int(i)] for i in wanted]
+
+    def at(self, wanted: np.ndarray) -> np.ndarray:
+        """The frames with these frame numbers; InputError when one was not sampled."""
+        return self.frames[self._rows(wanted)]
+
+    def cover_at(self, wanted: np.ndarray) -> np.ndarray:
+        """The subject cover (uint8 (n, H, W)) of these frame numbers; InputError when there is none."""
+        if self.cover is None:
+            raise InputError("these frames were rendered without subject cover; render them with cover=True")
+        return self.cover[self._rows(wanted)]
 
     def cropped(self, y0: int, y1: int, x0: int, x1: int) -> "FrameSample":
-        return replace(self, frames=self.frames[:, y0:y1, x0:x1])
+        cover = None if self.cover is None else self.cover[:, y0:y1, x0:x1]
+        return replace(self, frames=self.frames[:, y0:y1, x0:x1], cover=cover)
 
 
 Clip = np.ndarray | FrameSample

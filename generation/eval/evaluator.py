@@ -24,6 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from generation.eval.motion import SUMMARY_SIZE, flow_summary, local_flow
+from generation.eval.subject_track import SubjectTrack
 from generation.world.spec import SCORED_ATTRIBUTES
 from reelgraph.errors import InputError, ModelUnavailable
 
@@ -90,10 +91,17 @@ class EvaluatorConfig:
     "textured", the median motion of the most textured quarter of the cells (the ground and scenery a
     pan moves), or "median", of all cells (before session 11; under a pan mostly still sky, so a
     still subject read as moving with the pan)."""
+    subject_track: bool = True
+    """Also predict where the subject is (a mask per cell of the first stage, trained on the
+    renderer's exact coverage) and read the subject's area, centroid, spread, relative motion and
+    masked appearance from it (``subject_track.py``). Its projections start at zero, so weights
+    trained without it load and score unchanged."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
 
     def __post_init__(self) -> None:
+        if self.subject_track and len(self.widths) < 3:
+            raise InputError("EvaluatorConfig.subject_track reads the first two stages: give at least 3 widths")
         if self.flow and not self.film_diff:
             raise InputError("EvaluatorConfig.flow reads the film frame before each sample: it needs film_diff=True")
         if self.flow_background not in FLOW_BACKGROUNDS:
@@ -114,6 +122,7 @@ class EvaluatorConfig:
         raw.setdefault("film_diff", False)  # nor from before session 5 (2026-12-01, evening)
         raw.setdefault("flow", False)  # nor from before session 7 (2026-12-02)
         raw.setdefault("flow_background", "median")  # and before session 11 (2026-12-04) flow used this
+        raw.setdefault("subject_track", False)  # nor a subject branch before session 15 (2026-12-06)
         return cls(**raw)
 
     @property
@@ -124,7 +133,7 @@ class EvaluatorConfig:
     def core(self) -> "EvaluatorConfig":
         """This config minus the parts that start at zero (peak branch, film differences, flow): two
         configs with the same core can start one from the other's weights."""
-        return replace(self, peak_branch=False, film_diff=False, flow=False, flow_background="textured")
+        return replace(self, peak_branch=False, film_diff=False, flow=False, flow_background="textured", subject_track=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -193,6 +202,8 @@ class Evaluator(nn.Module):
         # peak branch: per-channel max over space, then mean and max over time (B, 2C) -> added
         # to the projection before its LayerNorm
         self.peak = nn.Linear(2 * w[-1], config.feature_dim) if config.peak_branch else None
+        # subject branch: mask head on the first stage's map, summaries into the projection
+        self.track = SubjectTrack(w[1], w[2], config.feature_dim) if config.subject_track else None
         self.dropout = nn.Dropout(config.dropout)
         self.heads = nn.ModuleDict({name: nn.Linear(config.feature_dim, len(v)) for name, v in config.heads.items()})
         self.initialize_weights()
@@ -220,13 +231,16 @@ class Evaluator(nn.Module):
             nn.init.zeros_(self.flow_in[1].weight)
             nn.init.zeros_(self.flow_proj.weight)
             nn.init.zeros_(self.flow_proj.bias)
+        if self.track is not None:  # and so does the subject branch, through its projections
+            self.track.initialize_weights()
 
     def load_start(self, start: "Evaluator") -> None:
         """Take ``start``'s weights (same ``core`` config) and leave what it lacks (peak branch,
         film-difference stem channels, flow projections) at its zero init, so this network scores as ``start`` does
         until training moves it."""
         if start.config.core() != self.config.core() or (start.config.peak_branch and not self.config.peak_branch) or (
-                start.config.film_diff and not self.config.film_diff) or (start.config.flow and not self.config.flow):
+                start.config.film_diff and not self.config.film_diff) or (start.config.flow and not self.config.flow) or (
+                start.config.subject_track and not self.config.subject_track):
             raise InputError(f"cannot start an evaluator of config {self.config} from one of another shape ({start.config})")
         theirs = start.state_dict()
         stem = theirs["stem.0.weight"]
@@ -235,13 +249,17 @@ class Evaluator(nn.Module):
             wide[:, : stem.shape[1]] = stem
             theirs["stem.0.weight"] = wide
         missing = self.load_state_dict(theirs, strict=False).missing_keys
-        if any(not k.startswith(("peak.", "flow_in.", "flow_proj.")) for k in missing):
+        if any(not k.startswith(("peak.", "flow_in.", "flow_proj.", "track.")) for k in missing):
             raise InputError(f"the starting evaluator lacks weights this one needs: {missing}")
 
     def features(self, clips: torch.Tensor) -> torch.Tensor:
         """clips: (B, 3, T, S, S) in [-1, 1], or (B, 6, T, S, S) with the previous film frames ->
         penultimate features (B, feature_dim), float32. Works for any T >= 1 (a single frame gives a
         per-frame appearance feature); without previous film frames their differences and flow read as 0."""
+        return self._features(clips)[0]
+
+    def _features(self, clips: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``features`` and the subject-mask logits (B, T, G, G), or None without the subject branch."""
         b, c, t, h, w = clips.shape
         if c not in (3, 6):
             raise InputError(f"the evaluator reads (B, 3 or 6, T, S, S) clips, got {tuple(clips.shape)}")
@@ -252,15 +270,17 @@ class Evaluator(nn.Module):
         x = torch.cat(parts, dim=1)  # (B, 6 or 9, T, S, S)
         x = x.transpose(1, 2).reshape(b * t, x.shape[1], h, w)  # (B*T, 6 or 9, S, S)
         x = self.stem(x)  # (B*T, w0, S/stride, S/stride)
-        flow = None
+        flow = texture = None
         if self.flow_in is not None and c == 6:  # without previous film frames there is no motion to read
             prev = clips[:, 3:].transpose(1, 2).reshape(b * t, 3, h, w)
             cur = rgb.transpose(1, 2).reshape(b * t, 3, h, w)
             stride = self.config.stem_stride
             flow, texture = local_flow(prev, cur, cell=stride, window=2 * stride, with_texture=True)  # (B*T, 2 / -, S/stride, S/stride)
             x = x + self.flow_in(flow)
+        maps = []
         for block in self.blocks:
             x = block(x, t)  # ... -> (B*T, C, S/(stride*8), S/(stride*8))
+            maps.append(x)
         peak = x.amax(dim=(2, 3)).reshape(b, t, -1) if self.peak is not None else None  # (B, T, C)
         x = F.adaptive_avg_pool2d(x, self.pooled)  # (B*T, C, 3, 3)
         x = x.reshape(b, t, -1)  # (B, T, C*9)
@@ -273,13 +293,24 @@ class Evaluator(nn.Module):
         if flow is not None:
             background = texture.reshape(b, t, *texture.shape[1:]) if self.config.flow_background == "textured" else None
             h = h + self.flow_proj(flow_summary(flow.reshape(b, t, *flow.shape[1:]), background))
-        return self.project[2](self.project[1](h)).float()  # LayerNorm, ReLU -> (B, feature_dim)
+        mask = None
+        if self.track is not None:
+            mask = self.track.mask_logits(maps[0])  # (B*T, G, G)
+            h = h + self.track(mask, maps[1], t, flow, texture if self.config.flow_background == "textured" else None)
+            mask = mask.reshape(b, t, *mask.shape[1:])
+        return self.project[2](self.project[1](h)).float(), mask  # LayerNorm, ReLU -> (B, feature_dim)
 
     def forward(self, clips: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """clips: (B, 3, T, S, S) -> ({attribute: logits (B, n_classes)}, features (B, feature_dim))."""
-        feats = self.features(clips)
+        logits, feats, _ = self.forward_with_mask(clips)
+        return logits, feats
+
+    def forward_with_mask(self, clips: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor | None]:
+        """``forward`` plus the subject-mask logits (B, T, G, G) (None without the subject branch),
+        which training supervises with the renderer's subject cover."""
+        feats, mask = self._features(clips)
         h = self.dropout(feats)
-        return {name: head(h).float() for name, head in self.heads.items()}, feats
+        return {name: head(h).float() for name, head in self.heads.items()}, feats, mask
 
 
 # ------------------------------------------------------------------------------------------------

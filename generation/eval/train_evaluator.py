@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from generation.eval.augment import AugmentConfig, corrupt, random_crop
-from generation.eval.clip_input import FrameSample, prepare_clip
+from generation.eval.clip_input import FrameSample, frame_indices, letterbox, prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw, spec_labels
 from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator,
                                        save_evaluator)
@@ -75,6 +75,12 @@ class TrainConfig:
     """Allow bf16 autocast where the CPU runs it natively (``generation.precision``). Where it does
     not (the AVX2-only AMD EPYC of sessions 1-9), bf16 convolutions measured 8-30x slower than fp32
     with torch 2.13.0+cpu, so fp32 runs there; the AVX-512 BF16 EPYC of session 10 runs bf16."""
+    mask_weight: float = 1.0
+    """Weight of the subject-mask loss (per-cell binary cross-entropy against the renderer's subject
+    cover) beside the attribute losses; used when the model has the subject branch."""
+    branch_lr_scale: float = 5.0
+    """Learning-rate factor for the subject branch (``track.*``) when a run starts from weights that
+    lack it: the branch starts from nothing while the rest only needs nudging."""
     model: EvaluatorConfig = field(default_factory=EvaluatorConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -86,13 +92,36 @@ class TrainConfig:
 
 def make_example(frames: FrameSample, model: EvaluatorConfig, aug: AugmentConfig, rng: np.random.Generator) -> torch.Tensor:
     """Rendered frames of a clip -> one corrupted evaluator input (3 or 6, T, S, S)."""
-    x = prepare_clip(random_crop(frames, aug, rng), model.num_frames, model.size, model.film_diff)
-    return corrupt(x, aug, rng)
+    return make_training_example(frames, model, aug, rng)[0]
+
+
+def mask_grid(model: EvaluatorConfig) -> int:
+    """Cells per side of the subject mask: the first stage's map (96-px canvas -> 12)."""
+    return model.size // (model.stem_stride * 2)
+
+
+def cover_target(frames: FrameSample, model: EvaluatorConfig) -> torch.Tensor:
+    """The subject cover of the frames the evaluator samples, letterboxed exactly as they are and
+    averaged over each mask cell -> (T, G, G) in [0, 1]."""
+    cover = frames.cover_at(frame_indices(frames.total, model.num_frames))  # (T, H, W) uint8
+    x = letterbox(torch.from_numpy(np.ascontiguousarray(cover)).float().div_(255.0)[:, None].expand(-1, 3, -1, -1), model.size)
+    return F.adaptive_avg_pool2d(x[:, :1], mask_grid(model))[:, 0]
+
+
+def make_training_example(frames: FrameSample, model: EvaluatorConfig, aug: AugmentConfig,
+                          rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rendered frames of a clip -> (corrupted evaluator input (3 or 6, T, S, S), subject-cover target
+    (T, G, G), empty when the frames carry no cover). The crop is drawn once and applied to both."""
+    cropped = random_crop(frames, aug, rng)
+    x = corrupt(prepare_clip(cropped, model.num_frames, model.size, model.film_diff), aug, rng)
+    target = cover_target(cropped, model) if cropped.cover is not None else torch.zeros(0)
+    return x, target
 
 
 class ClipStream(IterableDataset):
-    """Endless batches ``(x (B, 3, T, S, S) float32, y (B, n_attributes) int64)`` of training clips,
-    starting at clip index ``start`` of the training seed stream."""
+    """Endless batches ``(x (B, 3, T, S, S) float32, y (B, n_attributes) int64, cover (B, T, G, G) or
+    (B, 0) without the subject branch)`` of training clips, starting at clip index ``start`` of the
+    training seed stream."""
 
     def __init__(self, cfg: TrainConfig, start: int):
         self.cfg, self.start = cfg, start
@@ -106,23 +135,23 @@ class ClipStream(IterableDataset):
         ring: list[tuple[FrameSample, list[int]]] = []
         index = self.start + wid
         while True:
-            xs, ys = [], []
+            xs, ys, ms = [], [], []
             for _ in range(cfg.fresh_per_batch):
                 draw = draw_clip(TRAIN_STREAM, index, max_duration_s=cfg.max_duration_s)
                 index += nw
-                frames = render_draw(draw, cfg.model)
+                frames = render_draw(draw, cfg.model, cover=cfg.model.subject_track)
                 labels = list(spec_labels(draw.spec, heads).values())
                 if len(ring) < cfg.ring:
                     ring.append((frames, labels))
                 else:
                     ring[int(rng.integers(cfg.ring))] = (frames, labels)
-                xs.append(make_example(frames, cfg.model, cfg.augment, rng))
-                ys.append(labels)
+                x, m = make_training_example(frames, cfg.model, cfg.augment, rng)
+                xs.append(x), ms.append(m), ys.append(labels)
             for _ in range(cfg.batch_size - cfg.fresh_per_batch):
                 frames, labels = ring[int(rng.integers(len(ring)))]
-                xs.append(make_example(frames, cfg.model, cfg.augment, rng))
-                ys.append(labels)
-            yield torch.stack(xs), torch.tensor(ys, dtype=torch.int64)
+                x, m = make_training_example(frames, cfg.model, cfg.augment, rng)
+                xs.append(x), ms.append(m), ys.append(labels)
+            yield torch.stack(xs), torch.tensor(ys, dtype=torch.int64), torch.stack(ms)
 
 
 def heldout_set(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
@@ -219,11 +248,17 @@ def train(cfg: TrainConfig) -> dict:
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     log = (cfg.out_dir / "log.jsonl").open("a")
     model = Evaluator(cfg.model).to(cfg.device)
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr
-    )
+    # the subject branch learns faster when the rest starts trained (``branch_lr_scale``)
+    branch_scale = cfg.branch_lr_scale if cfg.init_from is not None else 1.0
+    groups = []
+    for in_branch in (False, True):
+        named = [(n, p) for n, p in model.named_parameters() if n.startswith("track.") == in_branch]
+        for decays in (True, False):
+            params = [p for n, p in named if (p.ndim > 1) == decays]
+            if params:
+                groups.append({"params": params, "weight_decay": cfg.weight_decay if decays else 0.0,
+                               "lr_scale": branch_scale if in_branch else 1.0})
+    opt = torch.optim.AdamW(groups, lr=cfg.lr)
     state_path = cfg.out_dir / "state.safetensors"
     counters = {"step": 0, "clips": 0, "train_s": 0.0, "best_min_acc": -1.0}
     if state_path.exists():
@@ -243,16 +278,20 @@ def train(cfg: TrainConfig) -> dict:
     t0 = time.time()
     base_train_s = counters["train_s"]
     model.train()
-    for x, y in loader:
+    for x, y, cover in loader:
         step = counters["step"]
         if step >= cfg.steps:
             break
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, cfg)
+            g["lr"] = lr_at(step, cfg) * g.get("lr_scale", 1.0)
         x, y = x.to(cfg.device), y.to(cfg.device)
         with choose_precision(cfg.device, cfg.bf16).autocast():
-            logits, _ = model(x)
+            logits, _, mask = model.forward_with_mask(x)
         losses = [F.cross_entropy(l, y[:, i], label_smoothing=cfg.label_smoothing) for i, l in enumerate(logits.values())]
+        mask_loss = None
+        if mask is not None:
+            mask_loss = F.binary_cross_entropy_with_logits(mask.float(), cover.to(cfg.device))
+            losses.append(cfg.mask_weight * mask_loss)
         loss = torch.stack(losses).sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -265,6 +304,8 @@ def train(cfg: TrainConfig) -> dict:
             row = {"step": counters["step"], "loss": round(loss.item(), 4), "lr": lr_at(step, cfg),
                    "train_s": round(counters["train_s"], 1),
                    "losses": {n: round(l.item(), 3) for n, l in zip(logits, losses)}}
+            if mask_loss is not None:
+                row["mask_loss"] = round(mask_loss.item(), 4)
             log.write(json.dumps(row) + "\n")
             log.flush()
         if counters["step"] % cfg.eval_every == 0 or counters["step"] == cfg.steps:
@@ -312,6 +353,11 @@ def main(argv: list[str] | None = None) -> None:
                     help="read local motion from each film-frame pair (EvaluatorConfig.flow)")
     ap.add_argument("--flow-background", choices=FLOW_BACKGROUNDS, default=EvaluatorConfig.flow_background,
                     help="what subject motion is measured against (EvaluatorConfig.flow_background)")
+    ap.add_argument("--subject-track", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.subject_track,
+                    help="predict a subject mask and read the subject's track from it (EvaluatorConfig.subject_track)")
+    ap.add_argument("--mask-weight", type=float, default=TrainConfig.mask_weight, help="weight of the subject-mask loss")
+    ap.add_argument("--branch-lr-scale", type=float, default=TrainConfig.branch_lr_scale,
+                    help="lr factor for the subject branch when --init weights lack it")
     ap.add_argument("--max-duration", type=float, default=TrainConfig.max_duration_s, help="longest clip, seconds")
     ap.add_argument("--soften-max", type=float, default=AugmentConfig.soften_max)
     ap.add_argument("--blur-max", type=float, default=AugmentConfig.blur_sigma_max)
@@ -320,9 +366,10 @@ def main(argv: list[str] | None = None) -> None:
     cfg = TrainConfig(out_dir=args.out, steps=args.steps, batch_size=args.batch_size, lr=args.lr, threads=args.threads,
                       init_from=args.init, warmup=args.warmup, render_workers=args.render_workers, device=args.device,
                       fresh_per_batch=args.fresh_per_batch, export_to=None if args.no_export else SHIPPED_WEIGHTS,
-                      max_duration_s=args.max_duration,
+                      max_duration_s=args.max_duration, mask_weight=args.mask_weight, branch_lr_scale=args.branch_lr_scale,
                       model=EvaluatorConfig(num_frames=args.frames, size=args.size, film_diff=args.film_diff,
-                                            flow=args.flow and args.film_diff, flow_background=args.flow_background),
+                                            flow=args.flow and args.film_diff, flow_background=args.flow_background,
+                                            subject_track=args.subject_track),
                       augment=AugmentConfig(soften_max=args.soften_max, blur_sigma_max=args.blur_max, noise_max=args.noise_max))
     (cfg.out_dir).mkdir(parents=True, exist_ok=True)
     (cfg.out_dir / "train_config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))

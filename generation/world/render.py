@@ -79,8 +79,10 @@ class Scene:
         self.shadows = CloudShadows(spec.clouds, self.lit, _rng(seed, spec, "shadows"))
         self._buf = np.empty((self.grid.height, self.grid.width, 3), np.float32)
 
-    def frame(self, index: int, out: np.ndarray | None = None) -> np.ndarray:
-        """Frame ``index`` as uint8 (H, W, 3); written into ``out`` when given."""
+    def frame(self, index: int, out: np.ndarray | None = None, cover: np.ndarray | None = None) -> np.ndarray:
+        """Frame ``index`` as uint8 (H, W, 3); written into ``out`` when given. With ``cover``, a
+        float32 (H, W) array, it is overwritten with how much of each pixel the subjects' bodies cover
+        (0..1), the exact truth a renderer has and a network must learn to see."""
         t = index / self.fps
         view = View(self.grid, camera_at(self.spec.camera_motion, self.spec.camera_angle, t), t)
         img = self._buf
@@ -89,7 +91,11 @@ class Scene:
         self.shadows.draw(img, view, self.lit, depth)
         for layer in self.scenery.layers:
             layer.draw(img, view, self.lit)
-        self.cast.draw(img, view, self.lit)
+        if cover is not None:
+            if cover.shape != img.shape[:2] or cover.dtype != np.float32:
+                raise InputError(f"cover must be float32 of shape {img.shape[:2]}, got {cover.dtype} {cover.shape}")
+            cover.fill(0.0)
+        self.cast.draw(img, view, self.lit, cover)
         self.particles.draw(img, view, self.lit)
         if out is None:
             out = np.empty(img.shape, np.uint8)

@@ -228,7 +228,10 @@ class Cast:
         period = self.aspect + 2.0 * half
         return (u + 0.5 * period) % period - 0.5 * period
 
-    def draw(self, img: np.ndarray, view: View, lit: Lighting) -> None:
+    def draw(self, img: np.ndarray, view: View, lit: Lighting, cover: np.ndarray | None = None) -> None:
+        """Paint every subject into ``img`` (H, W, 3); with ``cover`` (H, W) float32, also mark how
+        much of each pixel a subject's body covers (maximum over subjects; shadows are not bodies):
+        the truth the evaluator's subject mask is trained on."""
         states = [(a, *self._state(a, view)) for a in self.actors]
         states.sort(key=lambda s: -s[3])
         wraps = self._wraps()
@@ -239,9 +242,10 @@ class Cast:
             shift = (self._wrapped(a, u, s) - u) if wraps else 0.0
             if a.subject not in (Subject.bird, Subject.boat):
                 self._shadow(img, view, a, x, z, alt, shift)
-            self._body(img, view, lit, a, u + shift, v, s, z, pose)
+            self._body(img, view, lit, a, u + shift, v, s, z, pose, cover)
 
-    def _body(self, img, view: View, lit: Lighting, a: Actor, u: float, v: float, s: float, z: float, pose: Pose) -> None:
+    def _body(self, img, view: View, lit: Lighting, a: Actor, u: float, v: float, s: float, z: float, pose: Pose,
+              cover: np.ndarray | None = None) -> None:
         """Paint actor ``a`` with its origin at screen ``(u, v)`` and scale ``s`` (frame heights per
         world unit), ``z`` world units deep."""
         grid = view.grid
@@ -286,6 +290,9 @@ class Cast:
         for ch in range(3):  # per channel: a (h, w, 1) broadcast would multiply three floats at a time
             region[..., ch] *= remaining
         region += weights @ colours
+        if cover is not None:
+            covered = cover[r0:r1, c0:c1]
+            np.maximum(covered, 1.0 - remaining, out=covered)
 
     def _shadow(self, img, view: View, a: Actor, x: float, z: float, alt: float, shift: float = 0.0) -> None:
         grid = view.grid

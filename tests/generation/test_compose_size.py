@@ -125,3 +125,22 @@ def test_a_large_image_is_animated_at_the_composition_size(text_encoder):
     assert np.array_equal(v.frames[1:], upscale(small.frames[1:], 64, 36))
     one = g.image_to_video(image, "a dog on a beach", 1 / 24, steps=2)  # a single frame is the image alone
     assert one.frames.shape == (1, 36, 64, 3) and np.array_equal(one.frames[0], image)
+
+
+def test_large_clips_are_joined_and_edited_at_the_composition_size(text_encoder):
+    """interpolate keeps both clips verbatim and upscales the transition it makes from their downscaled
+    copies; edit repaints the downscaled clip and upscales it. Both say where they composed."""
+    g = tiny_generator(text_encoder, window_latents=3, context_latents=1)
+    g.cfg.train_width, g.cfg.train_height = 32, 18
+    rng = np.random.default_rng(2)
+    a, b = (rng.integers(0, 256, (9, 36, 64, 3), dtype=np.uint8) for _ in range(2))
+    v = g.interpolate(a, b, 8 / 24, "a car in a city", steps=2, seed=5)
+    small = g.interpolate(downscale(a, 32, 18), downscale(b, 32, 18), 8 / 24, "a car in a city", steps=2, seed=5)
+    assert v.info.composed_at == (32, 18) and small.info.composed_at is None
+    assert v.frames.shape == (26, 36, 64, 3)
+    assert np.array_equal(v.frames[:9], a) and np.array_equal(v.frames[-9:], b)
+    assert np.array_equal(v.frames[9:-9], upscale(small.frames[9:-9], 64, 36))
+    e = g.edit(a, "a car at night", 0.5, steps=2, seed=6)
+    small_e = g.edit(downscale(a, 32, 18), "a car at night", 0.5, steps=2, seed=6)
+    assert e.info.composed_at == (32, 18) and e.frames.shape == a.shape
+    assert np.array_equal(e.frames, upscale(small_e.frames, 64, 36))

@@ -183,3 +183,55 @@ def test_rendered_samples_read_as_the_whole_clip(film_diff):
                         seed=draw.seed)
     assert len(sample.index) < draw.total_frames
     assert torch.equal(prepare_clip(sample, 12, 96, film_diff), prepare_clip(whole, 12, 96, film_diff))
+
+
+def test_weights_without_the_subject_branch_load_and_score_unchanged():
+    """An evaluator trained before the subject branch starts one that has it with the same features and
+    logits (its projections begin at zero); the branch still predicts a mask per first-stage cell."""
+    torch.manual_seed(2)
+    old = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, subject_track=False)).eval()
+    new = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16, subject_track=True)).eval()
+    new.load_start(old)
+    x = torch.rand(2, 6, 5, 64, 64) * 2 - 1
+    with torch.no_grad():
+        a, fa = old(x)
+        b, fb, mask = new.forward_with_mask(x)
+        assert old.forward_with_mask(x)[2] is None
+        assert torch.allclose(fa, fb, atol=1e-6) and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+        assert mask.shape == (2, 5, 8, 8)  # 64-px canvas, 4-px stem cells, one stride-2 stage
+        new.track.track_proj.weight += 0.1 * torch.randn_like(new.track.track_proj.weight)  # (a uniform shift LayerNorm removes)
+        assert not torch.allclose(new.features(x), fa, atol=1e-4)
+    with pytest.raises(InputError, match="cannot start"):
+        old.load_start(new)
+    legacy = EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16).to_json().replace(', "subject_track": true', "")
+    assert "subject_track" not in legacy and EvaluatorConfig.from_json(legacy).subject_track is False
+    with pytest.raises(InputError, match="at least 3 widths"):
+        EvaluatorConfig(widths=(8, 8), subject_track=True)
+
+
+def test_subject_track_reads_drift_growth_and_bounce_from_a_mask():
+    """The track summary turns a mask sequence into the quantities subject motion is made of: a blob
+    drifting right has a positive centroid slope, one growing a positive log-area slope, one
+    bouncing a vertical residual spread and no drift; an empty mask reads as no subject, centred."""
+    from generation.eval.subject_track import PER_FRAME, track_summary
+
+    t, g = 8, 12
+    yy, xx = torch.meshgrid(torch.arange(g).float(), torch.arange(g).float(), indexing="ij")
+
+    def blob(cx, cy, r):
+        return ((xx - cx) ** 2 + (yy - cy) ** 2 <= r * r).float()
+
+    def summary(frames):
+        return track_summary(torch.stack(frames), t, None, None)[0]
+
+    mean, slope, spread = (slice(k * PER_FRAME, (k + 1) * PER_FRAME) for k in range(3))
+    right = summary([blob(2 + i, 6, 1.5) for i in range(t)])
+    grow = summary([blob(6, 6, 1 + 0.5 * i) for i in range(t)])
+    bounce = summary([blob(6, 6 + (2 if i % 2 else -2), 1.5) for i in range(t)])
+    none = summary([torch.zeros(g, g) for _ in range(t)])
+    assert right[slope][1] > 0.5 and abs(right[slope][2]) < 1e-4  # column drifts, row does not
+    assert grow[slope][0] > 0.1 and abs(grow[slope][1]) < 1e-4
+    assert bounce[spread][2] > 0.2 and abs(bounce[slope][1]) < 1e-4
+    assert none[mean][0] < right[mean][0] and torch.allclose(none[mean][1:3], torch.zeros(2))
+    one = track_summary(blob(3, 3, 2)[None], 1, None, None)
+    assert one.shape == (1, 3 * PER_FRAME) and not one[0, PER_FRAME:].any()

@@ -60,3 +60,55 @@ def test_new_run_starts_from_given_weights(tmp_path):
                         init_from=tmp_path / "start.safetensors", model=EvaluatorConfig(widths=(8, 8, 8, 16), feature_dim=16))
     with pytest.raises(InputError, match="another shape"):
         train(other)
+
+
+def test_training_examples_carry_the_subject_cover_of_the_frames_they_show():
+    """The cover target is cropped and letterboxed with the frames it belongs to: its mass sits where
+    the frames differ from the same clip rendered without its subject."""
+    import numpy as np
+    import torch
+
+    from generation.eval.augment import AugmentConfig
+    from generation.eval.clip_source import TEST_STREAM, draw_clip, render_draw
+    from generation.eval.train_evaluator import make_training_example, mask_grid
+    from generation.world.spec import Subject, SubjectMotion
+
+    reader = EvaluatorConfig()
+    draw = next(d for d in (draw_clip(TEST_STREAM, 50_000 + i) for i in range(200))
+                if d.spec.subject in (Subject.car, Subject.elephant, Subject.mammoth) and d.spec.weather.value == "clear")
+    frames = render_draw(draw, reader, cover=True)
+    empty = render_draw(draw.__class__(**{**draw.__dict__, "spec": draw.spec.model_copy(update=dict(
+        subject=Subject.none, count=1, colour=None, subject_motion=SubjectMotion.still))}), reader)
+    plain = AugmentConfig(crop_min=0.8, p_clean=1.0)
+    x, target = make_training_example(frames, reader, plain, np.random.default_rng(4))
+    x0, target0 = make_training_example(frames.__class__(empty.frames, empty.index, empty.total, frames.cover), reader, plain,
+                                        np.random.default_rng(4))
+    g = mask_grid(reader)
+    assert target.shape == (reader.num_frames, g, g) and torch.equal(target, target0)
+    assert 0.0 <= float(target.min()) and float(target.max()) <= 1.0 and float(target.sum()) > 1.0
+    diff = (x[:3] - x0[:3]).abs().amax(dim=0)  # (T, S, S): where the subject changed the frame
+    cells = torch.nn.functional.adaptive_avg_pool2d((diff > 0.1).float()[:, None], g)[:, 0]
+    assert float(cells[target > 0.5].mean()) > 0.6  # well-covered cells are where the frames changed
+    assert float(target[cells == 0].sum()) < 0.05 * float(target.sum())
+    assert torch.equal(make_training_example(empty, reader, plain, np.random.default_rng(4))[1], torch.zeros(0))
+
+
+@pytest.mark.slow  # ~15 s: a DataLoader worker renders real clips with their subject cover
+def test_training_supervises_the_subject_mask(tmp_path):
+    """With the subject branch, the loop logs a mask loss and gives the branch its own lr factor when
+    it starts from weights that lack it."""
+    import torch
+
+    from generation.eval.evaluator import Evaluator, save_evaluator
+
+    small = dict(widths=(8, 8, 8, 8), feature_dim=16)
+    save_evaluator(Evaluator(EvaluatorConfig(**small, subject_track=False)), tmp_path / "start.safetensors")
+    cfg = TrainConfig(out_dir=tmp_path / "run", export_to=None, steps=2, batch_size=4, fresh_per_batch=2, heldout_clips=2,
+                      eval_every=2, log_every=1, checkpoint_every_s=0, init_from=tmp_path / "start.safetensors",
+                      branch_lr_scale=4.0, model=EvaluatorConfig(**small, subject_track=True))
+    train(cfg)
+    rows = [json.loads(line) for line in (cfg.out_dir / "log.jsonl").read_text().splitlines()]
+    losses = [r["mask_loss"] for r in rows if "mask_loss" in r]
+    assert len(losses) == 2 and all(0.0 < v < 1.0 for v in losses)
+    branch = [r for r in rows if "lr" in r]
+    assert branch and torch.isfinite(torch.tensor([r["loss"] for r in branch])).all()

@@ -27,6 +27,7 @@ from generation.world.spec import (
     Weather,
 )
 from generation.world.weather import SHEET_DEPTHS, Particles, sheet_scale
+from reelgraph.errors import InputError
 
 ASPECTS = {"16:9": (64, 36), "9:16": (36, 64), "1:1": (48, 48)}
 FPS = 12.0
@@ -371,3 +372,32 @@ def test_subject_motion_reads_against_every_camera_motion(camera):
     shrink = _subject_mask(sp(subject=Subject.elephant, subject_motion=SubjectMotion.recede), size, 25)
     assert grow[24].sum() > 1.3 * grow[0].sum(), camera
     assert shrink[24].sum() < 0.77 * shrink[0].sum(), camera
+
+
+@pytest.mark.parametrize("size", list(ASPECTS.values()))
+def test_subject_cover_marks_exactly_the_subjects_pixels(size):
+    """``Scene.frame(cover=...)`` reports where the subjects' bodies are (the truth the evaluator's
+    subject mask learns from) without changing the frame. Subjects draw from their own random
+    stream, so the same spec without a subject renders the same background: pixels the cover marks
+    as fully covered differ from that background, and where it marks nothing the two frames agree
+    except under the subjects' ground shadows, which only darken."""
+    w, h = size
+    spec = SceneSpec(subject=Subject.elephant, count=2, subject_motion=SubjectMotion.move_right, clouds=Clouds.none,
+                     weather=Weather.clear, camera_motion=CameraMotion.static, setting=Setting.desert)
+    with_subject = Scene(spec, width=w, height=h, num_frames=24, fps=FPS, seed=5)
+    no_subject = spec.model_copy(update=dict(subject=Subject.none, count=1, subject_motion=SubjectMotion.still))
+    empty = Scene(no_subject, width=w, height=h, num_frames=24, fps=FPS, seed=5)
+    cover = np.full((h, w), 7.0, np.float32)
+    for i in (0, 11, 23):
+        frame = with_subject.frame(i, cover=cover).astype(np.float32)
+        assert np.array_equal(frame, with_subject.frame(i).astype(np.float32))  # asking for cover changes nothing
+        background = empty.frame(i).astype(np.float32)
+        assert 0.0 <= cover.min() and cover.max() <= 1.0 and (cover > 0.99).sum() >= 6
+        changed = np.abs(frame - background).max(axis=-1) > 12
+        assert changed[cover > 0.99].mean() > 0.9
+        untouched = cover == 0.0
+        assert (frame[untouched] <= background[untouched] + 1.0).all()  # shadows darken, nothing else changes
+    with pytest.raises(InputError, match="cover must be float32"):
+        with_subject.frame(0, cover=np.zeros((h + 1, w), np.float32))
+    empty.frame(3, cover=cover)
+    assert not cover.any()
