@@ -42,6 +42,10 @@ class AugmentConfig:
     """Largest standard deviation of per-pixel Gaussian noise, in [-1, 1] units."""
     p_clean: float = 0.25
     """Probability that a clip skips the tensor corruptions (crisp clips stay in distribution)."""
+    p_mirror: float = 0.5
+    """Probability that a clip is mirrored left to right, its left/right classes swapped
+    (``evaluator.MIRROR_PAIRS``): the world has no handedness, so this doubles what each render
+    teaches about direction, and the evaluator reads clips and their mirrors alike (``metrics.predict``)."""
 
 
 def random_crop(frames: Clip, cfg: AugmentConfig, rng: np.random.Generator) -> Clip:

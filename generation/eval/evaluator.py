@@ -34,6 +34,23 @@ FLOW_BACKGROUNDS = ("textured", "median")
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "evaluator.safetensors"
 
 
+MIRROR_PAIRS: dict[str, tuple[str, str]] = {"subject_motion": ("move_left", "move_right"), "camera_motion": ("pan_left", "pan_right")}
+"""Classes that trade places when a clip is mirrored left to right; every other class of the world
+reads the same in a mirror (it has no handedness: suns, subjects and layers fall on either side)."""
+
+
+def mirror_index(heads: dict[str, list[str]]) -> dict[str, list[int]]:
+    """Attribute -> for each class index, the index of the class its mirror image shows."""
+    out = {}
+    for name, classes in heads.items():
+        order = list(range(len(classes)))
+        if name in MIRROR_PAIRS and all(c in classes for c in MIRROR_PAIRS[name]):
+            a, b = (classes.index(c) for c in MIRROR_PAIRS[name])
+            order[a], order[b] = b, a
+        out[name] = order
+    return out
+
+
 def default_heads() -> dict[str, list[str]]:
     """Class names per scored attribute, in the spec's enum order (the order is the label index)."""
     return {name: [v.value for v in enum] for name, enum in SCORED_ATTRIBUTES.items()}

@@ -16,18 +16,26 @@ import torch
 import torch.nn.functional as F
 
 from generation.eval.clip_input import Clip, check_clip, letterbox, prepare_clip, to_unit
-from generation.eval.evaluator import Evaluator
+from generation.eval.evaluator import Evaluator, mirror_index
 from generation.precision import choose_precision
 from generation.world.spec import SceneSpec
 from reelgraph.errors import InputError
 
 
 @torch.no_grad()
-def predict(model: Evaluator, clips: Iterable[Clip], batch: int = 32) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def predict(model: Evaluator, clips: Iterable[Clip], batch: int = 32, mirror: bool = True) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Run the evaluator over uint8 clips (each (T, H, W, 3), any shape, or the sampled frames of one).
+
+    With ``mirror`` (the default) each clip is also read mirrored left to right, and the two readings'
+    probabilities are averaged, with left and right classes swapped back in the mirrored one
+    (``MIRROR_PAIRS``): the world has no handedness, so the mirror is a second, equally valid look at
+    the same scene. Measured on 600 test clips with the session-13 evaluator (session 15): subject
+    motion 0.815 -> 0.847, subject 0.885 -> 0.90, the rest within a clip or two. Features (for the
+    Fréchet distance and temporal consistency) are those of the clip as given.
 
     Returns ({attribute: probabilities (N, n_classes)}, features (N, feature_dim))."""
     cfg = model.config
+    swap = mirror_index(cfg.heads)
     probs: dict[str, list[torch.Tensor]] = {name: [] for name in cfg.heads}
     feats: list[torch.Tensor] = []
     pending: list[torch.Tensor] = []
@@ -35,10 +43,15 @@ def predict(model: Evaluator, clips: Iterable[Clip], batch: int = 32) -> tuple[d
     precision = choose_precision("cpu")  # bf16 only where the CPU runs it natively
 
     def flush() -> None:
+        x = torch.stack(pending)
         with precision.autocast():
-            logits, f = model(torch.stack(pending))
+            logits, f = model(x)
+            mirrored = model(x.flip(-1))[0] if mirror else None
         for name, l in logits.items():
-            probs[name].append(l.float().softmax(-1))
+            p = l.float().softmax(-1)
+            if mirrored is not None:
+                p = 0.5 * (p + mirrored[name].float().softmax(-1)[:, swap[name]])
+            probs[name].append(p)
         feats.append(f)
         pending.clear()
 

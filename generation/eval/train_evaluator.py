@@ -29,7 +29,7 @@ from generation.eval.augment import AugmentConfig, corrupt, random_crop
 from generation.eval.clip_input import FrameSample, frame_indices, letterbox, prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw, spec_labels
 from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator,
-                                       save_evaluator)
+                                       mirror_index, save_evaluator)
 from generation.precision import choose_precision
 from reelgraph.errors import InputError
 
@@ -118,6 +118,15 @@ def make_training_example(frames: FrameSample, model: EvaluatorConfig, aug: Augm
     return x, target
 
 
+def maybe_mirror(x: torch.Tensor, target: torch.Tensor, labels: list[int], swap: list[list[int]], aug: AugmentConfig,
+                 rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
+    """With probability ``aug.p_mirror``, the example mirrored left to right: input and cover target
+    flipped, left/right labels swapped (``swap``: per attribute, class -> mirrored class)."""
+    if rng.random() >= aug.p_mirror:
+        return x, target, labels
+    return x.flip(-1), target.flip(-1) if target.numel() else target, [order[k] for order, k in zip(swap, labels)]
+
+
 class ClipStream(IterableDataset):
     """Endless batches ``(x (B, 3, T, S, S) float32, y (B, n_attributes) int64, cover (B, T, G, G) or
     (B, 0) without the subject branch)`` of training clips, starting at clip index ``start`` of the
@@ -131,6 +140,7 @@ class ClipStream(IterableDataset):
         info = get_worker_info()
         wid, nw = (info.id, info.num_workers) if info else (0, 1)
         cfg, heads = self.cfg, self.cfg.model.heads
+        swap = list(mirror_index(heads).values())
         rng = np.random.default_rng([TRAIN_STREAM, 10**9 + self.start, wid])
         ring: list[tuple[FrameSample, list[int]]] = []
         index = self.start + wid
@@ -145,12 +155,14 @@ class ClipStream(IterableDataset):
                     ring.append((frames, labels))
                 else:
                     ring[int(rng.integers(cfg.ring))] = (frames, labels)
-                x, m = make_training_example(frames, cfg.model, cfg.augment, rng)
-                xs.append(x), ms.append(m), ys.append(labels)
+                x, m, seen = maybe_mirror(*make_training_example(frames, cfg.model, cfg.augment, rng), labels, swap,
+                                          cfg.augment, rng)
+                xs.append(x), ms.append(m), ys.append(seen)
             for _ in range(cfg.batch_size - cfg.fresh_per_batch):
                 frames, labels = ring[int(rng.integers(len(ring)))]
-                x, m = make_training_example(frames, cfg.model, cfg.augment, rng)
-                xs.append(x), ms.append(m), ys.append(labels)
+                x, m, seen = maybe_mirror(*make_training_example(frames, cfg.model, cfg.augment, rng), labels, swap,
+                                          cfg.augment, rng)
+                xs.append(x), ms.append(m), ys.append(seen)
             yield torch.stack(xs), torch.tensor(ys, dtype=torch.int64), torch.stack(ms)
 
 

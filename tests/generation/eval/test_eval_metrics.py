@@ -64,3 +64,25 @@ def test_temporal_consistency_still_vs_shuffled(model, clips):
     tc_mixed = temporal_consistency(model, mixed)
     assert tc_mixed.consecutive < 0.9
     assert tc_mixed.first_last < 0.9
+
+
+def test_prediction_averages_a_clip_with_its_mirror_image():
+    """``predict`` reads each clip and its mirror and averages, left and right swapped back: a clip and
+    its mirrored copy then get mirrored probabilities, and features come from the clip as given."""
+    import torch
+
+    from generation.eval.evaluator import Evaluator, EvaluatorConfig, default_heads
+    from generation.eval.metrics import predict
+
+    torch.manual_seed(0)
+    model = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16)).eval()
+    clip = np.random.default_rng(0).integers(0, 256, (8, 36, 64, 3), dtype=np.uint8)
+    probs, feats = predict(model, [clip, np.ascontiguousarray(clip[:, :, ::-1])])
+    plain, plain_feats = predict(model, [clip], mirror=False)
+    heads = default_heads()
+    left, right = heads["subject_motion"].index("move_left"), heads["subject_motion"].index("move_right")
+    sm = probs["subject_motion"]
+    assert np.allclose(sm[0, [left, right]], sm[1, [right, left]], atol=1e-4)
+    assert np.allclose(probs["setting"][0], probs["setting"][1], atol=1e-4)
+    assert not np.allclose(probs["setting"][0], plain["setting"][0], atol=1e-6)
+    assert np.allclose(feats[0], plain_feats[0], atol=1e-5)

@@ -112,3 +112,30 @@ def test_training_supervises_the_subject_mask(tmp_path):
     assert len(losses) == 2 and all(0.0 < v < 1.0 for v in losses)
     branch = [r for r in rows if "lr" in r]
     assert branch and torch.isfinite(torch.tensor([r["loss"] for r in branch])).all()
+
+
+def test_mirrored_examples_swap_left_and_right():
+    """A mirrored example is the flipped input and cover with left/right classes exchanged; other
+    attributes keep their labels."""
+    import numpy as np
+    import torch
+
+    from generation.eval.augment import AugmentConfig
+    from generation.eval.evaluator import default_heads, mirror_index
+    from generation.eval.train_evaluator import maybe_mirror
+
+    heads = default_heads()
+    swap = list(mirror_index(heads).values())
+    names = list(heads)
+    labels = [0] * len(heads)
+    labels[names.index("subject_motion")] = heads["subject_motion"].index("move_left")
+    labels[names.index("camera_motion")] = heads["camera_motion"].index("pan_right")
+    labels[names.index("setting")] = heads["setting"].index("city")
+    x, cover = torch.arange(2 * 3 * 4.0).reshape(1, 2, 3, 4), torch.arange(12.0).reshape(1, 3, 4)
+    mx, mc, ml = maybe_mirror(x, cover, labels, swap, AugmentConfig(p_mirror=1.0), np.random.default_rng(0))
+    assert torch.equal(mx, x.flip(-1)) and torch.equal(mc, cover.flip(-1))
+    assert heads["subject_motion"][ml[names.index("subject_motion")]] == "move_right"
+    assert heads["camera_motion"][ml[names.index("camera_motion")]] == "pan_left"
+    assert ml[names.index("setting")] == labels[names.index("setting")]
+    same = maybe_mirror(x, cover, labels, swap, AugmentConfig(p_mirror=0.0), np.random.default_rng(0))
+    assert same[0] is x and same[2] == labels
