@@ -12,6 +12,13 @@ from generation.eval.evaluator import EvaluatorConfig, load_evaluator
 from generation.eval.train_evaluator import TrainConfig, train
 
 
+def last_meta(path) -> str:
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        return json.dumps(f.metadata())
+
+
 @pytest.mark.slow  # ~20 s: a DataLoader worker renders real clips
 def test_train_resume_and_export(tmp_path):
     cfg = TrainConfig(out_dir=tmp_path / "run", export_to=tmp_path / "ev.safetensors", steps=2, batch_size=4,
@@ -27,6 +34,11 @@ def test_train_resume_and_export(tmp_path):
     assert [r["step"] for r in evals] == [2, 4]
     assert set(evals[-1]["heldout"]) == set(cfg.model.heads)
     assert load_evaluator(tmp_path / "ev.safetensors").config == cfg.model
+    from generation.eval.train_evaluator import main
+
+    main(["--out", str(cfg.out_dir), "--export-last", str(tmp_path / "last.safetensors")])  # the state at step 4
+    last = load_evaluator(tmp_path / "last.safetensors")
+    assert last.config == cfg.model and json.loads(last_meta(tmp_path / "last.safetensors"))["steps"] == "4"
 
 
 @pytest.mark.slow  # ~10 s: a DataLoader worker renders real clips
