@@ -51,7 +51,7 @@ def render_throughput(width: int, height: int, clips: int = 6, frames: int = 48)
          cpu_seconds=round(cpu, 3), frames_per_cpu_s=round(clips * frames / cpu, 1))
 
 
-def evaluator_cases(n: int, weights: list[Path], throughput: bool = True) -> None:
+def evaluator_cases(n: int, weights: list[Path], throughput: bool = True, mirror: bool = True) -> None:
     """Accuracy of each evaluator in ``weights`` on the same ``n`` fresh clips (rendered once per
     distinct way of reading them, so two checkpoints are compared on identical frames), then the
     throughput of the first."""
@@ -62,8 +62,9 @@ def evaluator_cases(n: int, weights: list[Path], throughput: bool = True) -> Non
         key = (model.config.num_frames, model.config.film_diff)
         if key not in rendered:
             rendered[key] = [render_draw(d, model.config) for d in draws]  # the frames this evaluator reads
-        acc = attribute_accuracy(model, rendered[key], [d.spec for d in draws])
+        acc = attribute_accuracy(model, rendered[key], [d.spec for d in draws], mirror=mirror)
         emit("evaluator_accuracy", clips=n, seed_stream=TEST_STREAM, weights=str(w), precision=choose_precision("cpu").name,
+             reading="clip and mirror" if mirror else "clip only",
              per_attribute=acc.per_attribute, mean=round(acc.mean, 4), worst=round(acc.worst, 4),
              weights_bytes=Path(w).stat().st_size, parameters=sum(p.numel() for p in model.parameters()))
     if throughput:
@@ -96,6 +97,8 @@ def main() -> None:
                     help="evaluator checkpoint(s) to measure; several are scored on the same rendered clips, and the "
                          "throughput cases use the first")
     ap.add_argument("--no-throughput", action="store_true", help="accuracy only (skip the throughput cases)")
+    ap.add_argument("--no-mirror", action="store_true",
+                    help="read each clip once, not also mirrored (how figures before session 15 were measured)")
     ap.add_argument("--cases", nargs="+", default=["render", "evaluator"], choices=["render", "evaluator"])
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -103,7 +106,7 @@ def main() -> None:
         render_throughput(128, 72)
         render_throughput(256, 144)
     if "evaluator" in args.cases:
-        evaluator_cases(args.clips, args.weights, not args.no_throughput)
+        evaluator_cases(args.clips, args.weights, not args.no_throughput, not args.no_mirror)
 
 
 if __name__ == "__main__":

@@ -82,11 +82,13 @@ class AttributeAccuracy:
     clips: int
 
 
-def attribute_accuracy(model: Evaluator, clips: Sequence[Clip], specs: Sequence[SceneSpec]) -> AttributeAccuracy:
-    """How often the evaluator reads back each scored attribute of the spec a clip was asked for."""
+def attribute_accuracy(model: Evaluator, clips: Sequence[Clip], specs: Sequence[SceneSpec],
+                       mirror: bool = True) -> AttributeAccuracy:
+    """How often the evaluator reads back each scored attribute of the spec a clip was asked for
+    (``mirror``: each clip also read mirrored, as ``predict`` does by default)."""
     if len(clips) != len(specs):
         raise InputError(f"{len(clips)} clips but {len(specs)} specs; give one spec per clip")
-    probs, _ = predict(model, clips)
+    probs, _ = predict(model, clips, mirror=mirror)
     per = {}
     for name, classes in model.config.heads.items():
         asked = np.array([classes.index(getattr(s, name).value) for s in specs])
