@@ -324,7 +324,7 @@ def train(cfg: TrainConfig) -> dict:
         losses = [F.cross_entropy(l, y[:, i], label_smoothing=cfg.label_smoothing) for i, l in enumerate(logits.values())]
         mask_loss = None
         if mask is not None:
-            mask_loss = F.binary_cross_entropy_with_logits(mask.float(), cover.to(cfg.device))
+            mask_loss = model.track.mask_loss(mask, cover.to(cfg.device))
             losses.append(cfg.mask_weight * mask_loss)
         loss = torch.stack(losses).sum()
         opt.zero_grad(set_to_none=True)
