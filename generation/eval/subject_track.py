@@ -107,8 +107,8 @@ def track_summary(mask: torch.Tensor, t: int, flow: torch.Tensor | None, texture
     w = mask / mass.clamp_min(AREA_FLOOR * g * g)[:, None, None]  # weights summing to <= 1
     cx = (w.sum(dim=1) * coords).sum(dim=1)  # (N,) mean column position
     cy = (w.sum(dim=2) * coords).sum(dim=1)
-    sx = ((w.sum(dim=1) * (coords - cx[:, None]) ** 2).sum(dim=1)).clamp_min(0).sqrt()
-    sy = ((w.sum(dim=2) * (coords - cy[:, None]) ** 2).sum(dim=1)).clamp_min(0).sqrt()
+    sx = ((w.sum(dim=1) * (coords - cx[:, None]) ** 2).sum(dim=1)).clamp_min(1e-8).sqrt()  # no infinite gradient at 0
+    sy = ((w.sum(dim=2) * (coords - cy[:, None]) ** 2).sum(dim=1)).clamp_min(1e-8).sqrt()
     if flow is not None:
         smooth = F.avg_pool2d(flow.float(), 3, stride=1, padding=1, count_include_pad=False)
         rel = relative_motion(smooth, texture)  # (N, 2, 2G, 2G)

@@ -329,8 +329,12 @@ def train(cfg: TrainConfig) -> dict:
         loss = torch.stack(losses).sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
-        opt.step()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
+        if torch.isfinite(norm):
+            opt.step()
+        else:  # one bad batch must not poison the weights of a run that takes hours
+            counters["skipped"] = counters.get("skipped", 0) + 1
+            log.write(json.dumps({"step": step + 1, "skipped": "non-finite gradient"}) + "\n")
         counters["step"] = step + 1
         counters["clips"] += cfg.fresh_per_batch
         counters["train_s"] = base_train_s + time.time() - t0
