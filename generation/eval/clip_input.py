@@ -91,7 +91,8 @@ def fit_size(height: int, width: int, size: int) -> tuple[int, int]:
 
 
 def letterbox(frames: torch.Tensor, size: int) -> torch.Tensor:
-    """frames: (N, 3, H, W) float in [-1, 1] -> (N, 3, size, size), aspect kept, grey (0) bars."""
+    """frames: (N, C, H, W) float in [-1, 1] -> (N, C, size, size), aspect kept, grey (0) bars (RGB
+    frames, or a one-channel map such as the subject cover, where 0 means none)."""
     n, c, h, w = frames.shape
     fh, fw = fit_size(h, w, size)
     if (fh, fw) != (h, w):

@@ -307,13 +307,14 @@ class Evaluator(nn.Module):
         h = self.project[0](torch.cat([mean, change], dim=1))  # (B, feature_dim)
         if peak is not None:
             h = h + self.peak(torch.cat([peak.mean(dim=1), peak.amax(dim=1)], dim=1))
+        background = texture if self.config.flow_background == "textured" else None  # None: the median of all cells
         if flow is not None:
-            background = texture.reshape(b, t, *texture.shape[1:]) if self.config.flow_background == "textured" else None
-            h = h + self.flow_proj(flow_summary(flow.reshape(b, t, *flow.shape[1:]), background))
+            h = h + self.flow_proj(flow_summary(flow.reshape(b, t, *flow.shape[1:]),
+                                                None if background is None else background.reshape(b, t, *background.shape[1:])))
         mask = None
         if self.track is not None:
             mask = self.track.mask_logits(maps[0])  # (B*T, G, G)
-            h = h + self.track(mask, maps[1], t, flow, texture if self.config.flow_background == "textured" else None)
+            h = h + self.track(mask, maps[1], t, flow, background)
             mask = mask.reshape(b, t, *mask.shape[1:])
         return self.project[2](self.project[1](h)).float(), mask  # LayerNorm, ReLU -> (B, feature_dim)
 

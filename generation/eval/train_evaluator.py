@@ -90,11 +90,6 @@ class TrainConfig:
 # ------------------------------------------------------------------------------------------------
 
 
-def make_example(frames: FrameSample, model: EvaluatorConfig, aug: AugmentConfig, rng: np.random.Generator) -> torch.Tensor:
-    """Rendered frames of a clip -> one corrupted evaluator input (3 or 6, T, S, S)."""
-    return make_training_example(frames, model, aug, rng)[0]
-
-
 def mask_grid(model: EvaluatorConfig) -> int:
     """Cells per side of the subject mask: the first stage's map (96-px canvas -> 12)."""
     return model.size // (model.stem_stride * 2)
@@ -104,8 +99,8 @@ def cover_target(frames: FrameSample, model: EvaluatorConfig) -> torch.Tensor:
     """The subject cover of the frames the evaluator samples, letterboxed exactly as they are and
     averaged over each mask cell -> (T, G, G) in [0, 1]."""
     cover = frames.cover_at(frame_indices(frames.total, model.num_frames))  # (T, H, W) uint8
-    x = letterbox(torch.from_numpy(np.ascontiguousarray(cover)).float().div_(255.0)[:, None].expand(-1, 3, -1, -1), model.size)
-    return F.adaptive_avg_pool2d(x[:, :1], mask_grid(model))[:, 0]
+    x = letterbox(torch.from_numpy(np.ascontiguousarray(cover)).float().div_(255.0)[:, None], model.size)  # (T, 1, S, S)
+    return F.adaptive_avg_pool2d(x, mask_grid(model))[:, 0]
 
 
 def make_training_example(frames: FrameSample, model: EvaluatorConfig, aug: AugmentConfig,
@@ -222,14 +217,23 @@ def save_state(path: Path, model: Evaluator, opt: torch.optim.Optimizer, counter
     tmp.replace(path)
 
 
-def load_state(path: Path, model: Evaluator, opt: torch.optim.Optimizer) -> dict:
-    """Restore what ``save_state`` wrote; returns the counters."""
+def _read_state(path: Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """The metadata and every tensor of a state written by ``save_state``."""
     from safetensors import safe_open
 
     with safe_open(str(path), framework="pt") as f:
-        meta = f.metadata()
-        tensors = {k: f.get_tensor(k) for k in f.keys()}
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        return f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+
+
+def _model_weights(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The network's part of a state's tensors, under the network's own names."""
+    return {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
+
+
+def load_state(path: Path, model: Evaluator, opt: torch.optim.Optimizer) -> dict:
+    """Restore what ``save_state`` wrote; returns the counters."""
+    meta, tensors = _read_state(path)
+    model.load_state_dict(_model_weights(tensors))
     sd = opt.state_dict()
     state: dict[int, dict] = {}
     for k, v in tensors.items():
@@ -246,16 +250,12 @@ def export_last(run_dir: Path, out: Path) -> dict:
     ``out``, with the same metadata ``best.safetensors`` carries. The best is chosen on 200 held-out
     clips, a noisy pick (one clip is 0.005); the end of a cosine schedule is often as good, and only
     a benchmark on more clips can tell (session 14: 0.917 best against 0.925 last on 600 clips)."""
-    from safetensors import safe_open
-
     state = Path(run_dir) / "state.safetensors"
     if not state.is_file():
         raise InputError(f"no training state at {state}; point --out at a run folder")
-    with safe_open(str(state), framework="pt") as f:
-        meta = f.metadata()
-        weights = {k[6:]: f.get_tensor(k) for k in f.keys() if k.startswith("model.")}
+    meta, tensors = _read_state(state)
     model = Evaluator(EvaluatorConfig.from_json(meta["config"]))
-    model.load_state_dict(weights)
+    model.load_state_dict(_model_weights(tensors))
     counters = json.loads(meta["counters"])
     extra = {"steps": str(counters["step"]), "train_s": f"{counters['train_s']:.0f}",
              "train_clips_rendered": str(counters["clips"])}
