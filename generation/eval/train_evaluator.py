@@ -25,11 +25,12 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from generation.eval.augment import AugmentConfig, corrupt, random_crop
-from generation.eval.clip_input import FrameSample, frame_indices, letterbox, prepare_clip
+from generation.eval.augment import AugmentConfig
+from generation.eval.clip_input import FrameSample, prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw, spec_labels
 from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator,
                                        mirror_index, save_evaluator)
+from generation.eval.training_examples import make_training_example, maybe_mirror
 from generation.precision import choose_precision
 from reelgraph.errors import InputError
 
@@ -88,38 +89,6 @@ class TrainConfig:
 # ------------------------------------------------------------------------------------------------
 # Clip stream
 # ------------------------------------------------------------------------------------------------
-
-
-def mask_grid(model: EvaluatorConfig) -> int:
-    """Cells per side of the subject mask: the first stage's map (96-px canvas -> 12)."""
-    return model.size // (model.stem_stride * 2)
-
-
-def cover_target(frames: FrameSample, model: EvaluatorConfig) -> torch.Tensor:
-    """The subject cover of the frames the evaluator samples, letterboxed exactly as they are and
-    averaged over each mask cell -> (T, G, G) in [0, 1]."""
-    cover = frames.cover_at(frame_indices(frames.total, model.num_frames))  # (T, H, W) uint8
-    x = letterbox(torch.from_numpy(np.ascontiguousarray(cover)).float().div_(255.0)[:, None], model.size)  # (T, 1, S, S)
-    return F.adaptive_avg_pool2d(x, mask_grid(model))[:, 0]
-
-
-def make_training_example(frames: FrameSample, model: EvaluatorConfig, aug: AugmentConfig,
-                          rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Rendered frames of a clip -> (corrupted evaluator input (3 or 6, T, S, S), subject-cover target
-    (T, G, G), empty when the frames carry no cover). The crop is drawn once and applied to both."""
-    cropped = random_crop(frames, aug, rng)
-    x = corrupt(prepare_clip(cropped, model.num_frames, model.size, model.film_diff), aug, rng)
-    target = cover_target(cropped, model) if cropped.cover is not None else torch.zeros(0)
-    return x, target
-
-
-def maybe_mirror(x: torch.Tensor, target: torch.Tensor, labels: list[int], swap: list[list[int]], aug: AugmentConfig,
-                 rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
-    """With probability ``aug.p_mirror``, the example mirrored left to right: input and cover target
-    flipped, left/right labels swapped (``swap``: per attribute, class -> mirrored class)."""
-    if rng.random() >= aug.p_mirror:
-        return x, target, labels
-    return x.flip(-1), target.flip(-1) if target.numel() else target, [order[k] for order, k in zip(swap, labels)]
 
 
 class ClipStream(IterableDataset):

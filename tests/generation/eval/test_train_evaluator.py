@@ -82,7 +82,7 @@ def test_training_examples_carry_the_subject_cover_of_the_frames_they_show():
 
     from generation.eval.augment import AugmentConfig
     from generation.eval.clip_source import TEST_STREAM, draw_clip, render_draw
-    from generation.eval.train_evaluator import make_training_example, mask_grid
+    from generation.eval.training_examples import make_training_example, mask_grid
     from generation.world.spec import Subject, SubjectMotion
 
     reader = EvaluatorConfig()
@@ -134,7 +134,7 @@ def test_mirrored_examples_swap_left_and_right():
 
     from generation.eval.augment import AugmentConfig
     from generation.eval.evaluator import default_heads, mirror_index
-    from generation.eval.train_evaluator import maybe_mirror
+    from generation.eval.training_examples import maybe_mirror
 
     heads = default_heads()
     swap = list(mirror_index(heads).values())
