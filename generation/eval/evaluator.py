@@ -24,7 +24,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from generation.eval.motion import SUMMARY_SIZE, flow_summary, local_flow
-from generation.eval.subject_track import SubjectTrack
+from generation.eval.motion_mixer import MotionMixer
+from generation.eval.subject_track import TRACK_SIZE, SubjectTrack
 from generation.world.spec import SCORED_ATTRIBUTES
 from reelgraph.errors import InputError, ModelUnavailable
 
@@ -113,6 +114,11 @@ class EvaluatorConfig:
     renderer's exact coverage) and read the subject's area, centroid, spread, relative motion and
     masked appearance from it (``subject_track.py``). Its projections start at zero, so weights
     trained without it load and score unchanged."""
+    motion_mixer: bool = True
+    """Also read the subject's track summary and the flow summary together through a small MLP
+    (``motion_mixer.py``): whether a subject moves depends on its screen motion and the camera's at
+    once, which the linear projections and heads cannot compare. Built only with ``subject_track``
+    and ``flow``, whose summaries it reads. Its output layer starts at zero, so weights trained without it load and score unchanged."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
 
@@ -140,6 +146,7 @@ class EvaluatorConfig:
         raw.setdefault("flow", False)  # nor from before session 7 (2026-12-02)
         raw.setdefault("flow_background", "median")  # and before session 11 (2026-12-04) flow used this
         raw.setdefault("subject_track", False)  # nor a subject branch before session 15 (2026-12-06)
+        raw.setdefault("motion_mixer", False)  # nor a motion mixer before session 16
         return cls(**raw)
 
     @property
@@ -150,7 +157,8 @@ class EvaluatorConfig:
     def core(self) -> "EvaluatorConfig":
         """This config minus the parts that start at zero (peak branch, film differences, flow): two
         configs with the same core can start one from the other's weights."""
-        return replace(self, peak_branch=False, film_diff=False, flow=False, flow_background="textured", subject_track=False)
+        return replace(self, peak_branch=False, film_diff=False, flow=False, flow_background="textured", subject_track=False,
+                       motion_mixer=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -221,6 +229,8 @@ class Evaluator(nn.Module):
         self.peak = nn.Linear(2 * w[-1], config.feature_dim) if config.peak_branch else None
         # subject branch: mask head on the first stage's map, summaries into the projection
         self.track = SubjectTrack(w[1], w[2], config.feature_dim) if config.subject_track else None
+        # and where the subject's motion meets the camera's, one nonlinear layer over both summaries
+        self.mixer = MotionMixer(TRACK_SIZE, SUMMARY_SIZE, config.feature_dim) if config.motion_mixer and config.subject_track and config.flow else None
         self.dropout = nn.Dropout(config.dropout)
         self.heads = nn.ModuleDict({name: nn.Linear(config.feature_dim, len(v)) for name, v in config.heads.items()})
         self.initialize_weights()
@@ -250,6 +260,8 @@ class Evaluator(nn.Module):
             nn.init.zeros_(self.flow_proj.bias)
         if self.track is not None:  # and so does the subject branch, through its projections
             self.track.initialize_weights()
+        if self.mixer is not None:  # and the motion mixer, through its output layer
+            self.mixer.initialize_weights()
 
     def load_start(self, start: "Evaluator") -> None:
         """Take ``start``'s weights (same ``core`` config) and leave what it lacks (peak branch,
@@ -257,7 +269,8 @@ class Evaluator(nn.Module):
         until training moves it."""
         if start.config.core() != self.config.core() or (start.config.peak_branch and not self.config.peak_branch) or (
                 start.config.film_diff and not self.config.film_diff) or (start.config.flow and not self.config.flow) or (
-                start.config.subject_track and not self.config.subject_track):
+                start.config.subject_track and not self.config.subject_track) or (
+                start.config.motion_mixer and not self.config.motion_mixer):
             raise InputError(f"cannot start an evaluator of config {self.config} from one of another shape ({start.config})")
         theirs = start.state_dict()
         stem = theirs["stem.0.weight"]
@@ -266,8 +279,14 @@ class Evaluator(nn.Module):
             wide[:, : stem.shape[1]] = stem
             theirs["stem.0.weight"] = wide
         missing = self.load_state_dict(theirs, strict=False).missing_keys
-        if any(not k.startswith(("peak.", "flow_in.", "flow_proj.", "track.")) for k in missing):
+        if any(not k.startswith(("peak.", "flow_in.", "flow_proj.", "track.", "mixer.")) for k in missing):
             raise InputError(f"the starting evaluator lacks weights this one needs: {missing}")
+
+    def parameters_new_to(self, start: "Evaluator") -> set[str]:
+        """Names of this network's parameters that ``start`` has no weights for (the branches it
+        was trained without), which ``load_start`` leaves at their initial values."""
+        theirs = set(start.state_dict())
+        return {name for name, _ in self.named_parameters() if name not in theirs}
 
     def features(self, clips: torch.Tensor) -> torch.Tensor:
         """clips: (B, 3, T, S, S) in [-1, 1], or (B, 6, T, S, S) with the previous film frames ->
@@ -308,13 +327,18 @@ class Evaluator(nn.Module):
         if peak is not None:
             h = h + self.peak(torch.cat([peak.mean(dim=1), peak.amax(dim=1)], dim=1))
         background = texture if self.config.flow_background == "textured" else None  # None: the median of all cells
+        motion = None
         if flow is not None:
-            h = h + self.flow_proj(flow_summary(flow.reshape(b, t, *flow.shape[1:]),
-                                                None if background is None else background.reshape(b, t, *background.shape[1:])))
+            motion = flow_summary(flow.reshape(b, t, *flow.shape[1:]),
+                                  None if background is None else background.reshape(b, t, *background.shape[1:]))
+            h = h + self.flow_proj(motion)
         mask = None
         if self.track is not None:
             mask = self.track.mask_logits(maps[0])  # (B*T, G, G)
-            h = h + self.track(mask, maps[1], t, flow, background)
+            branch, track = self.track(mask, maps[1], t, flow, background)
+            h = h + branch
+            if self.mixer is not None and motion is not None:  # without film frames there is no motion to mix
+                h = h + self.mixer(track, motion)
             mask = mask.reshape(b, t, *mask.shape[1:])
         return self.project[2](self.project[1](h)).float(), mask  # LayerNorm, ReLU -> (B, feature_dim)
 

@@ -84,9 +84,10 @@ class SubjectTrack(nn.Module):
         return F.binary_cross_entropy_with_logits(logits.float(), cover.float(), pos_weight=weight)
 
     def forward(self, logits: torch.Tensor, pool_map: torch.Tensor, t: int, flow: torch.Tensor | None,
-                texture: torch.Tensor | None) -> torch.Tensor:
+                texture: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """Mask logits (B*T, G, G), second-stage map (B*T, C, G/2, G/2), flow (B*T, 2, 2G, 2G) and its
-        texture, or None without film frames -> the branch's contribution (B, feature_dim)."""
+        texture, or None without film frames -> the branch's contribution (B, feature_dim) and the
+        track summary (B, ``TRACK_SIZE``) it was made from (the motion mixer reads it too)."""
         mask = torch.sigmoid(logits)  # (B*T, G, G)
         track = track_summary(mask, t, flow, texture)  # (B, TRACK_SIZE)
         small = F.adaptive_avg_pool2d(mask[:, None], pool_map.shape[-2:])  # (B*T, 1, G/2, G/2)
@@ -94,7 +95,7 @@ class SubjectTrack(nn.Module):
         look = (pool_map.float() * small).sum(dim=(2, 3)) / mass  # (B*T, C)
         look = look.reshape(-1, t, look.shape[1])
         look = torch.cat([look.mean(dim=1), look.amax(dim=1)], dim=1)  # (B, 2C)
-        return self.track_proj(track) + self.look_proj(look)
+        return self.track_proj(track) + self.look_proj(look), track
 
 
 def track_summary(mask: torch.Tensor, t: int, flow: torch.Tensor | None, texture: torch.Tensor | None) -> torch.Tensor:

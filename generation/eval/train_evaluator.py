@@ -32,7 +32,7 @@ from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evalua
                                        mirror_index, save_evaluator)
 from generation.eval.training_examples import make_training_example, maybe_mirror
 from generation.precision import choose_precision
-from reelgraph.errors import InputError
+from reelgraph.errors import InputError, ModelUnavailable
 
 
 @dataclass
@@ -80,8 +80,9 @@ class TrainConfig:
     """Weight of the subject-mask loss (per-cell binary cross-entropy against the renderer's subject
     cover) beside the attribute losses; used when the model has the subject branch."""
     branch_lr_scale: float = 5.0
-    """Learning-rate factor for the subject branch (``track.*``) when a run starts from weights that
-    lack it: the branch starts from nothing while the rest only needs nudging."""
+    """Learning-rate factor for the parameters a run's starting weights lack (a branch added since,
+    such as the subject branch or the motion mixer): they start from nothing while the rest only
+    needs nudging."""
     model: EvaluatorConfig = field(default_factory=EvaluatorConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -251,11 +252,18 @@ def train(cfg: TrainConfig) -> dict:
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     log = (cfg.out_dir / "log.jsonl").open("a")
     model = Evaluator(cfg.model).to(cfg.device)
-    # the subject branch learns faster when the rest starts trained (``branch_lr_scale``)
-    branch_scale = cfg.branch_lr_scale if cfg.init_from is not None else 1.0
+    # parts the start lacks (a new branch) learn faster while the rest only needs nudging (``branch_lr_scale``)
+    start = None
+    if cfg.init_from is not None:
+        try:
+            start = load_evaluator(cfg.init_from)
+        except (InputError, ModelUnavailable) as exc:
+            raise InputError(f"--init {cfg.init_from}: {exc}") from exc
+    new_names = model.parameters_new_to(start) if start is not None else set()
+    branch_scale = cfg.branch_lr_scale
     groups = []
     for in_branch in (False, True):
-        named = [(n, p) for n, p in model.named_parameters() if n.startswith("track.") == in_branch]
+        named = [(n, p) for n, p in model.named_parameters() if (n in new_names) == in_branch]
         for decays in (True, False):
             params = [p for n, p in named if (p.ndim > 1) == decays]
             if params:
@@ -267,10 +275,10 @@ def train(cfg: TrainConfig) -> dict:
     if state_path.exists():
         counters = load_state(state_path, model, opt)
         print(f"resumed at step {counters['step']}", flush=True)
-    elif cfg.init_from is not None:
+    elif start is not None:
         # what the start lacks (peak branch, film-difference channels) stays at its zero init: same scores
         try:
-            model.load_start(load_evaluator(cfg.init_from))
+            model.load_start(start)
         except InputError as exc:
             raise InputError(f"--init {cfg.init_from}: {exc}; train from scratch or pass matching --size/--frames") from exc
         print(f"starting from {cfg.init_from}", flush=True)
@@ -364,9 +372,11 @@ def main(argv: list[str] | None = None) -> None:
                     help="what subject motion is measured against (EvaluatorConfig.flow_background)")
     ap.add_argument("--subject-track", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.subject_track,
                     help="predict a subject mask and read the subject's track from it (EvaluatorConfig.subject_track)")
+    ap.add_argument("--motion-mixer", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.motion_mixer,
+                    help="read the subject track and the flow summary together through a small MLP (EvaluatorConfig.motion_mixer)")
     ap.add_argument("--mask-weight", type=float, default=TrainConfig.mask_weight, help="weight of the subject-mask loss")
     ap.add_argument("--branch-lr-scale", type=float, default=TrainConfig.branch_lr_scale,
-                    help="lr factor for the subject branch when --init weights lack it")
+                    help="lr factor for the parameters the --init weights lack")
     ap.add_argument("--max-duration", type=float, default=TrainConfig.max_duration_s, help="longest clip, seconds")
     ap.add_argument("--soften-max", type=float, default=AugmentConfig.soften_max)
     ap.add_argument("--blur-max", type=float, default=AugmentConfig.blur_sigma_max)
@@ -381,7 +391,7 @@ def main(argv: list[str] | None = None) -> None:
                       max_duration_s=args.max_duration, mask_weight=args.mask_weight, branch_lr_scale=args.branch_lr_scale,
                       model=EvaluatorConfig(num_frames=args.frames, size=args.size, film_diff=args.film_diff,
                                             flow=args.flow and args.film_diff, flow_background=args.flow_background,
-                                            subject_track=args.subject_track),
+                                            subject_track=args.subject_track, motion_mixer=args.motion_mixer),
                       augment=AugmentConfig(soften_max=args.soften_max, blur_sigma_max=args.blur_max, noise_max=args.noise_max))
     (cfg.out_dir).mkdir(parents=True, exist_ok=True)
     (cfg.out_dir / "train_config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))

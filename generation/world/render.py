@@ -17,7 +17,7 @@ import numpy as np
 
 from generation.world.camera import ScreenGrid, View, camera_at
 from generation.world.cloud_shadows import CloudShadows
-from generation.world.settings import build_scenery
+from generation.world.settings import build_scenery, fit_skyline
 from generation.world.sky import Sky, lighting_for
 from generation.world.spec import SceneSpec
 from generation.world.subjects import Cast
@@ -73,7 +73,7 @@ class Scene:
         self.fps = float(fps)
         self.lit = lighting_for(spec, _rng(seed, spec, "light"))
         self.sky = Sky(spec, self.lit, _rng(seed, spec, "sky"))
-        self.scenery = build_scenery(spec.setting, _rng(seed, spec, "scenery"), self.lit)
+        self.scenery = fit_skyline(build_scenery(spec.setting, _rng(seed, spec, "scenery"), self.lit), spec.camera_angle)
         self.cast = Cast(spec, _rng(seed, spec, "cast"), self.scenery, self.grid.aspect)
         self.particles = Particles(spec.weather, _rng(seed, spec, "particles"))
         self.shadows = CloudShadows(spec.clouds, self.lit, _rng(seed, spec, "shadows"))

@@ -8,7 +8,7 @@ buildings), so that a 64x36 frame still says which one it is at night or in fog.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from generation.world.layers import (
     smooth_profile,
 )
 from generation.world.sky import Lighting, rgb
-from generation.world.spec import Setting
+from generation.world.spec import CameraAngle, Setting
 
 
 @dataclass
@@ -33,6 +33,15 @@ class Scenery:
     layers: list[ProfileLayer]  # far to near
     subject_floor: float  # the nearest depth a subject may stand at without clipping a layer
 
+
+HIGH_ANGLE_SKYLINE = 0.13
+"""Frame heights above the horizon that a skyline's tall part (its 90th percentile) may reach in a
+high-angle view. A high camera puts the horizon 0.25 frame heights below the top edge, and city
+blocks (to 0.42), conifers (to 0.7) and peaks (to 0.6) then hid the sky from edge to edge: visible
+sky was 7-9 % of those frames against 26-34 % in the open settings, and with it whether the sky was
+clear, wispy or fluffy (the shipped evaluator misread clouds on 29 of 77 such test clips, 38 %,
+session 16). From up high a skyline is farther off and sits lower, so a high view scales the
+skyline down until a band of sky shows above it."""
 
 # Fixed sample counts, so one seed shows the same world at every output size.
 PROFILE_SAMPLES = 4096  # per PERIOD of angular x: ~3.5 samples per pixel at 256x144
@@ -120,6 +129,21 @@ def build_scenery(setting: Setting, rng: np.random.Generator, lit: Lighting) -> 
     ]
     tex = ground_texture(rng, rgb(0.3, 0.3, 0.32), rgb(0.04, 0.04, 0.04), (sz[0], sz[1] * 2), (30, 200))
     return Scenery(Ground(tex, (6.0, 40.0), road=True), layers, 6.0)
+
+
+def fit_skyline(scenery: Scenery, angle: CameraAngle) -> Scenery:
+    """``scenery`` as seen at camera ``angle``: from a high camera the skyline is scaled (heights and
+    snowlines alike) so that its tall part stays within ``HIGH_ANGLE_SKYLINE`` of the horizon;
+    lower views and skylines already that low are returned unchanged."""
+    if angle != CameraAngle.high or not scenery.layers:
+        return scenery
+    tall = float(np.percentile(np.max([layer.heights for layer in scenery.layers], axis=0), 90))
+    if tall <= HIGH_ANGLE_SKYLINE:
+        return scenery
+    k = np.float32(HIGH_ANGLE_SKYLINE / tall)
+    layers = [replace(layer, heights=layer.heights * k, snowline=None if layer.snowline is None else layer.snowline * k)
+              for layer in scenery.layers]
+    return replace(scenery, layers=layers)
 
 
 def _hedgerow(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from generation.eval.clip_input import prepare_clip
 from generation.eval.evaluator import Evaluator, EvaluatorConfig, load_evaluator, save_evaluator
@@ -235,3 +236,73 @@ def test_subject_track_reads_drift_growth_and_bounce_from_a_mask():
     assert none[mean][0] < right[mean][0] and torch.allclose(none[mean][1:3], torch.zeros(2))
     one = track_summary(blob(3, 3, 2)[None], 1, None, None)
     assert one.shape == (1, 3 * PER_FRAME) and not one[0, PER_FRAME:].any()
+
+
+def test_weights_without_the_motion_mixer_load_and_score_unchanged():
+    """An evaluator trained before the motion mixer starts one that has it with the same logits (its
+    output layer begins at zero); the mixer's parameters are the ones reported new to the start, and
+    once trained they move the features."""
+    torch.manual_seed(3)
+    small = dict(widths=(8, 8, 8, 8), feature_dim=16)
+    old = Evaluator(EvaluatorConfig(**small, motion_mixer=False)).eval()
+    new = Evaluator(EvaluatorConfig(**small, motion_mixer=True)).eval()
+    assert old.mixer is None and new.mixer is not None
+    new.load_start(old)
+    assert new.parameters_new_to(old) == {n for n, _ in new.named_parameters() if n.startswith("mixer.")}
+    x = torch.rand(2, 6, 5, 64, 64) * 2 - 1
+    with torch.no_grad():
+        a, fa = old(x)
+        b, fb = new(x)
+        assert torch.allclose(fa, fb, atol=1e-6) and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+        new.mixer.out.weight += 0.1 * torch.randn_like(new.mixer.out.weight)
+        assert not torch.allclose(new.features(x), fa, atol=1e-4)
+        assert torch.allclose(new.features(x[:, :3]), old.features(x[:, :3]), atol=1e-6)  # no film frames: no motion to mix
+    with pytest.raises(InputError, match="cannot start"):
+        old.load_start(new)
+    legacy = EvaluatorConfig(**small).to_json().replace(', "motion_mixer": true', "")
+    assert "motion_mixer" not in legacy and EvaluatorConfig.from_json(legacy).motion_mixer is False
+    assert Evaluator(EvaluatorConfig(**small, flow=False, motion_mixer=True)).mixer is None  # nothing to mix without flow
+
+
+def test_motion_mixer_compares_the_subjects_motion_with_the_cameras():
+    """"Is the subject moving?" is the XOR of its screen drift and the camera's pan (drifting with a
+    still camera, or holding its place in frame while the camera pans): no linear read of the two
+    summaries answers it, the mixer's hidden layer does."""
+    from generation.eval.motion import SUMMARY_SIZE
+    from generation.eval.motion_mixer import MotionMixer
+    from generation.eval.subject_track import TRACK_SIZE
+
+    g = torch.Generator().manual_seed(0)
+    n = 512
+    drift = torch.randint(0, 2, (n,), generator=g).float()
+    pan = torch.randint(0, 2, (n,), generator=g).float()
+    track = 0.05 * torch.randn(n, TRACK_SIZE, generator=g)
+    flow = 0.05 * torch.randn(n, SUMMARY_SIZE, generator=g)
+    track[:, 5] += drift  # the centroid's mean motion against the background
+    flow[:, 0] += pan  # the background's median motion
+    moving = (drift != pan).long()
+
+    def fit(model: torch.nn.Module) -> float:
+        head = torch.nn.Linear(16, 2)
+        opt = torch.optim.Adam(list(model.parameters()) + list(head.parameters()), lr=1e-2)
+        for _ in range(300):
+            loss = F.cross_entropy(head(model(track, flow)), moving)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return (head(model(track, flow)).argmax(1) == moving).float().mean().item()
+
+    class Linear(torch.nn.Module):  # what the evaluator had: one projection of the concatenated summaries
+        def __init__(self):
+            super().__init__()
+            self.proj = torch.nn.Linear(TRACK_SIZE + SUMMARY_SIZE, 16)
+
+        def forward(self, t: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+            return self.proj(torch.cat([t, f], dim=1))
+
+    torch.manual_seed(0)
+    mixer = MotionMixer(TRACK_SIZE, SUMMARY_SIZE, 16)
+    mixer.initialize_weights()
+    torch.nn.init.normal_(mixer.out.weight, std=0.1)  # (zero-started in the evaluator, where its heads are trained)
+    assert fit(mixer) > 0.98
+    assert fit(Linear()) < 0.8

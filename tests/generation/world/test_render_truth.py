@@ -216,6 +216,35 @@ def test_clouds_shadow_the_ground_by_day(aspect):
     assert spread(over) < spread(clip(SceneSpec(**base, time_of_day=TimeOfDay.noon, clouds=Clouds.fluffy), size, 1)[0][ground])
 
 
+def visible_sky(scene: Scene, index: int) -> float:
+    """Share of frame ``index`` that nothing but sky covers: ground and skyline drawn over a sentinel."""
+    t = index / scene.fps
+    view = View(scene.grid, camera_at(scene.spec.camera_motion, scene.spec.camera_angle, t), t)
+    img = np.full((scene.grid.height, scene.grid.width, 3), -1e4, np.float32)
+    scene.scenery.ground.draw(img, view, scene.lit)
+    for layer in scene.scenery.layers:
+        layer.draw(img, view, scene.lit)
+    return float((img[..., 0] < -1e3).mean())
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS))
+def test_a_high_camera_still_sees_sky_over_tall_skylines(aspect):
+    """City blocks, conifers and peaks seen from a high camera sit low enough to leave a band of sky
+    (its clouds are part of the caption), yet still rise above the horizon; seen from lower
+    cameras the same seed keeps its full skyline."""
+    w, h = ASPECTS[aspect]
+    for setting in (Setting.city, Setting.forest, Setting.mountains):
+        for seed in (1, 2, 3):
+            high = Scene(SceneSpec(**LANDSCAPE, setting=setting, camera_angle=CameraAngle.high), width=w, height=h,
+                         num_frames=1, fps=FPS, seed=seed)
+            eye = Scene(SceneSpec(**LANDSCAPE, setting=setting, camera_angle=CameraAngle.eye), width=w, height=h,
+                        num_frames=1, fps=FPS, seed=seed)
+            assert visible_sky(high, 0) > 0.1, (setting, seed)
+            tall_high = max(layer.heights.max() for layer in high.scenery.layers)
+            tall_eye = max(layer.heights.max() for layer in eye.scenery.layers)
+            assert 0.1 < tall_high < tall_eye, (setting, seed)
+
+
 @pytest.mark.parametrize("aspect", list(ASPECTS))
 def test_weather_adds_moving_particles(aspect):
     """Snow adds white flakes, rain grey-blue streaks, petals pink specks; all fall between frames."""

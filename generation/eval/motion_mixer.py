@@ -1,0 +1,44 @@
+"""The evaluator's motion mixer: a small MLP where the subject's track meets the clip's flow.
+
+Why: whether a subject moves is a nonlinear question of two motions at once. Its screen drift means
+"moving" under a static camera and "still" under a pan that carries the world the same way; a
+growing outline means "approaching" unless the camera zooms or dollies in. The subject branch
+(``subject_track.py``) and the flow summary (``motion.flow_summary``) state both motions, but each
+entered the penultimate features through one linear projection, and every head is linear, so no
+layer could compare them. With the renderer's true subject cover, a gradient-boosted classifier on
+the 21 track numbers alone read subject motion right on 0.875 of test clips with a subject, and on
+0.92 given the camera motion too, while the evaluator read 0.83 of the same clips (session 15).
+
+The mixer reads the track summary and the flow summary together (normalised, as the two come in
+different units) through one hidden layer. Its output layer starts at zero, so weights trained
+without it load and score unchanged until training moves it.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+MIXER_HIDDEN = 128
+"""Hidden units: the probe's boosted trees used ~100 splits; 128 ReLU units cost 31k parameters."""
+
+
+class MotionMixer(nn.Module):
+    """(track summary, flow summary) -> a contribution to the penultimate features."""
+
+    def __init__(self, track_size: int, flow_size: int, feature_dim: int):
+        super().__init__()
+        self.norm = nn.LayerNorm(track_size + flow_size)
+        self.hidden = nn.Linear(track_size + flow_size, MIXER_HIDDEN)
+        self.out = nn.Linear(MIXER_HIDDEN, feature_dim)
+
+    def initialize_weights(self) -> None:
+        nn.init.kaiming_normal_(self.hidden.weight, nonlinearity="relu")
+        nn.init.zeros_(self.hidden.bias)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, track: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+        """track (B, track_size), flow (B, flow_size) -> (B, feature_dim)."""
+        x = self.norm(torch.cat([track.float(), flow.float()], dim=1))
+        return self.out(torch.relu(self.hidden(x)))
