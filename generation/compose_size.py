@@ -54,6 +54,30 @@ def compose_size(width: int, height: int, train_width: int, train_height: int, c
     return max(8, 2 * round(width * s / 2)), max(8, 2 * round(height * s / 2))
 
 
+@dataclass(frozen=True)
+class WorkingSize:
+    """Where a clip of ``width`` x ``height`` is worked on: at its own size, or at ``composed`` (see
+    ``compose_size``), in which case the DiT sees it downscaled and what it makes comes back upscaled.
+    One object, so every mode (extend, join, edit) shrinks and restores the same way."""
+
+    width: int
+    height: int
+    composed: tuple[int, int] | None
+
+    @property
+    def work(self) -> tuple[int, int]:
+        """(width, height) the DiT runs at."""
+        return self.composed or (self.width, self.height)
+
+    def shrink(self, frames: np.ndarray) -> np.ndarray:
+        """A given clip, as the DiT reads it."""
+        return frames if self.composed is None else downscale(frames, *self.composed)
+
+    def restore(self, frames: np.ndarray) -> np.ndarray:
+        """Frames the DiT made, at the asked size."""
+        return frames if self.composed is None else upscale(frames, self.width, self.height)
+
+
 def upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     """uint8 (T, h, w, 3) -> uint8 (T, height, width, 3), bicubic."""
     return _resize(frames, width, height, "bicubic")

@@ -32,7 +32,7 @@ import torch
 
 from generation.autoencoder import TEMPORAL_FACTOR, VideoAutoencoder, pixel_frames
 from generation.checkpoint import GeneratorConfig, load_generator
-from generation.compose_size import ComposeConfig, compose_size, downscale, upscale
+from generation.compose_size import ComposeConfig, WorkingSize, compose_size, upscale
 from generation.dit import DiT
 from generation.generation_output import GeneratedVideo, GenerationInfo, Mode, Progress, as_frames
 from generation.latent_codec import LatentCodec
@@ -194,6 +194,9 @@ class Generator:
     def _composed_at(self, width: int, height: int) -> tuple[int, int] | None:
         return compose_size(width, height, self.cfg.train_width, self.cfg.train_height, self.compose)
 
+    def _working(self, width: int, height: int) -> WorkingSize:
+        return WorkingSize(width, height, self._composed_at(width, height))
+
     def _passes(self, width: int, height: int) -> int:
         """Denoising passes over a text shot of this size: 2 when a composition is refined, else 1."""
         return 2 if self._composed_at(width, height) is not None and self.compose.refine_strength > 0 else 1
@@ -276,14 +279,12 @@ class Generator:
         first), as chunks at the clip's size; a clip much larger than the training size is extended at
         the composition size (the DiT sees it downscaled, the new frames are upscaled). Returns the
         chunks, the windows denoised and the composition size (None when there was none)."""
-        w, h = frames.shape[2], frames.shape[1]
-        composed = self._composed_at(w, h)
-        context = frames if composed is None else downscale(frames, *composed)
+        size = self._working(frames.shape[2], frames.shape[1])
         job = self._job(prompt, seed, preview, steps, guidance, method, progress,
-                        self._windows.count_forward(len(frames), n_new), *(composed or (w, h)))
+                        self._windows.count_forward(len(frames), n_new), *size.work)
         grow = self._windows.extend_forward if direction == "forward" else self._windows.extend_backward
-        chunks = [c if composed is None else upscale(c, w, h) for c in grow(job, context, n_new)]
-        return chunks, job.window, composed
+        chunks = [size.restore(c) for c in grow(job, size.shrink(frames), n_new)]
+        return chunks, job.window, size.composed
 
     def interpolate(self, a, b, seconds: float = 1.0, prompt: str = "", *, fps: float | None = None, seed: int = 0,
                     preview: bool = False, steps: int | None = None, guidance: float | None = None,
@@ -300,10 +301,9 @@ class Generator:
         n_mid_lat = math.ceil(self._frames_for(seconds, fps) / TEMPORAL_FACTOR)
         if n_mid_lat > 2 * self.cfg.window_latents:
             raise InputError(f"an interpolation is one window; ask for at most {2 * self.cfg.window_latents * TEMPORAL_FACTOR / fps:.1f} s")
-        w, h = fa.shape[2], fa.shape[1]
-        composed = self._composed_at(w, h)
-        sa, sb = (fa, fb) if composed is None else (downscale(fa, *composed), downscale(fb, *composed))
-        job = self._job(prompt, seed, preview, steps, guidance, method, progress, 1, *(composed or (w, h)))
+        size = self._working(fa.shape[2], fa.shape[1])
+        sa, sb = size.shrink(fa), size.shrink(fb)
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress, 1, *size.work)
         k = self.cfg.context_latents
         ka = max(1, min(k, 1 + (len(sa) - 1) // TEMPORAL_FACTOR))
         kb = max(1, min(k, len(sb) // TEMPORAL_FACTOR))
@@ -320,12 +320,11 @@ class Generator:
         start, end = pixel_frames(ka), pixel_frames(ka) + TEMPORAL_FACTOR * n_mid_lat
         mid = carry_join(dec[start:end], sa[-1], dec[start - 1])
         mid = carry_join(mid, head_b[0], dec[end], at_start=False)
-        if composed is not None:
-            mid = upscale(mid, w, h)
+        mid = size.restore(mid)
         out = np.concatenate([fa, mid, fb])
         given = ((0, len(fa)), (len(fa) + len(mid), len(out)))
         return self._result("interpolate", prompt, seed, out, fps, preview, steps, guidance, method, t0, given, 1,
-                            composed_at=composed)
+                            composed_at=size.composed)
 
     def edit(self, clip, prompt: str, strength: float = 0.6, *, fps: float | None = None, seed: int = 0,
              preview: bool = False, steps: int | None = None, guidance: float | None = None, method: str | None = None,
@@ -340,13 +339,11 @@ class Generator:
             raise InputError(f"strength must be in (0, 1], got {strength}")
         fps = fps or (clip.fps if isinstance(clip, GeneratedVideo) else self.cfg.fps)
         windows = self._shot_windows(len(src))
-        w, h = src.shape[2], src.shape[1]
-        composed = self._composed_at(w, h)
-        job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, *(composed or (w, h)))
-        source = src if composed is None else downscale(src, *composed)
-        out = [c if composed is None else upscale(c, w, h) for c in self._windows.edit_stream(job, [source], strength)]
+        size = self._working(src.shape[2], src.shape[1])
+        job = self._job(prompt, seed, preview, steps, guidance, method, progress, windows, *size.work)
+        out = [size.restore(c) for c in self._windows.edit_stream(job, [size.shrink(src)], strength)]
         return self._result("edit", prompt, seed, np.concatenate(out), fps, preview, steps, guidance, method, t0, (), job.window,
-                            composed_at=composed)
+                            composed_at=size.composed)
 
     # ------------------------------------------------------------------ output
 
