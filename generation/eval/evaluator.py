@@ -118,7 +118,8 @@ class EvaluatorConfig:
     """Also read the subject's track summary and the flow summary together through a small MLP
     (``motion_mixer.py``): whether a subject moves depends on its screen motion and the camera's at
     once, which the linear projections and heads cannot compare. Built only with ``subject_track``
-    and ``flow``, whose summaries it reads. Its output layer starts at zero, so weights trained without it load and score unchanged."""
+    and ``flow``, whose summaries it reads. Its output layer starts at zero, so weights trained
+    without it load and score unchanged."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
 

@@ -20,7 +20,8 @@ import torch
 import torch.nn as nn
 
 MIXER_HIDDEN = 128
-"""Hidden units: the probe's boosted trees used ~100 splits; 128 ReLU units cost 31k parameters."""
+"""Hidden units: the probe's boosted trees used ~100 splits; with 128 ReLU units the mixer has
+25,090 parameters (the evaluator's 637,809 before it)."""
 
 
 class MotionMixer(nn.Module):

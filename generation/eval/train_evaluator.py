@@ -260,7 +260,6 @@ def train(cfg: TrainConfig) -> dict:
         except (InputError, ModelUnavailable) as exc:
             raise InputError(f"--init {cfg.init_from}: {exc}") from exc
     new_names = model.parameters_new_to(start) if start is not None else set()
-    branch_scale = cfg.branch_lr_scale
     groups = []
     for in_branch in (False, True):
         named = [(n, p) for n, p in model.named_parameters() if (n in new_names) == in_branch]
@@ -268,7 +267,7 @@ def train(cfg: TrainConfig) -> dict:
             params = [p for n, p in named if (p.ndim > 1) == decays]
             if params:
                 groups.append({"params": params, "weight_decay": cfg.weight_decay if decays else 0.0,
-                               "lr_scale": branch_scale if in_branch else 1.0})
+                               "lr_scale": cfg.branch_lr_scale if in_branch else 1.0})
     opt = torch.optim.AdamW(groups, lr=cfg.lr)
     state_path = cfg.out_dir / "state.safetensors"
     counters = {"step": 0, "clips": 0, "train_s": 0.0, "best_min_acc": -1.0}
