@@ -120,6 +120,14 @@ class EvaluatorConfig:
     once, which the linear projections and heads cannot compare. Built only with ``subject_track``
     and ``flow``, whose summaries it reads. Its output layer starts at zero, so weights trained
     without it load and score unchanged."""
+    mask_context: bool = True
+    """Also read the second and third stages' maps (upsampled) when predicting the subject mask
+    (``SubjectTrack.context_head``). Why: the subject-motion head is limited by the mask, not by what
+    the track summaries can say. On 600 test clips, a boosted-tree classifier trained on 4,000 clips'
+    track and flow summaries read subject motion at 0.79 from the shipped evaluator's own mask and at
+    0.95 from the true cover (session 17; the evaluator itself: 0.85). Built only with
+    ``subject_track``; its output layer starts at zero, so weights trained without it load and score
+    unchanged."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
 
@@ -148,6 +156,7 @@ class EvaluatorConfig:
         raw.setdefault("flow_background", "median")  # and before session 11 (2026-12-04) flow used this
         raw.setdefault("subject_track", False)  # nor a subject branch before session 15 (2026-12-06)
         raw.setdefault("motion_mixer", False)  # nor a motion mixer before session 16
+        raw.setdefault("mask_context", False)  # nor a context head on the mask before session 17
         return cls(**raw)
 
     @property
@@ -159,7 +168,7 @@ class EvaluatorConfig:
         """This config minus the parts that start at zero (peak branch, film differences, flow): two
         configs with the same core can start one from the other's weights."""
         return replace(self, peak_branch=False, film_diff=False, flow=False, flow_background="textured", subject_track=False,
-                       motion_mixer=False)
+                       motion_mixer=False, mask_context=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -229,7 +238,8 @@ class Evaluator(nn.Module):
         # to the projection before its LayerNorm
         self.peak = nn.Linear(2 * w[-1], config.feature_dim) if config.peak_branch else None
         # subject branch: mask head on the first stage's map, summaries into the projection
-        self.track = SubjectTrack(w[1], w[2], config.feature_dim) if config.subject_track else None
+        context = sum(w[3:]) if config.mask_context else 0
+        self.track = SubjectTrack(w[1], w[2], config.feature_dim, context_channels=context) if config.subject_track else None
         # and where the subject's motion meets the camera's, one nonlinear layer over both summaries
         self.mixer = MotionMixer(TRACK_SIZE, SUMMARY_SIZE, config.feature_dim) if config.motion_mixer and config.subject_track and config.flow else None
         self.dropout = nn.Dropout(config.dropout)
@@ -271,7 +281,8 @@ class Evaluator(nn.Module):
         if start.config.core() != self.config.core() or (start.config.peak_branch and not self.config.peak_branch) or (
                 start.config.film_diff and not self.config.film_diff) or (start.config.flow and not self.config.flow) or (
                 start.config.subject_track and not self.config.subject_track) or (
-                start.config.motion_mixer and not self.config.motion_mixer):
+                start.config.motion_mixer and not self.config.motion_mixer) or (
+                start.config.mask_context and not self.config.mask_context):
             raise InputError(f"cannot start an evaluator of config {self.config} from one of another shape ({start.config})")
         theirs = start.state_dict()
         stem = theirs["stem.0.weight"]
@@ -335,7 +346,7 @@ class Evaluator(nn.Module):
             h = h + self.flow_proj(motion)
         mask = None
         if self.track is not None:
-            mask = self.track.mask_logits(maps[0])  # (B*T, G, G)
+            mask = self.track.mask_logits(maps[0], tuple(maps[1:]) if self.config.mask_context else ())  # (B*T, G, G)
             branch, track = self.track(mask, maps[1], t, flow, background)
             h = h + branch
             if self.mixer is not None and motion is not None:  # without film frames there is no motion to mix

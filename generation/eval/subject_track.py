@@ -50,6 +50,9 @@ MASK_POS_WEIGHT = 4.0
 """Weight of the covered part of each cell's loss: subjects cover 1-10 % of cells, so an unweighted
 loss is met best by a timid mask (recall 0.36 at 0.3 after 1,000 steps, session 15)."""
 
+CONTEXT_HIDDEN = 48
+"""Channels of the context head's hidden 3x3 layer (``SubjectTrack.context_head``)."""
+
 MASK_PRIOR = -3.0
 """Initial bias of the mask logits: subjects cover a few per cent of the canvas (1-10 % measured on
 world clips), so the head starts by saying "mostly not a subject"."""
@@ -58,23 +61,40 @@ world clips), so the head starts by saying "mostly not a subject"."""
 class SubjectTrack(nn.Module):
     """Mask head plus the two zero-started projections of its summaries into ``feature_dim``."""
 
-    def __init__(self, mask_channels: int, pool_channels: int, feature_dim: int):
+    def __init__(self, mask_channels: int, pool_channels: int, feature_dim: int, context_channels: int = 0):
         super().__init__()
         self.mask_head = nn.Sequential(nn.Conv2d(mask_channels, MASK_HIDDEN, 3, padding=1), nn.ReLU(),
                                        nn.Conv2d(MASK_HIDDEN, 1, 3, padding=1))
+        # The first stage sees 3x3 cells of 8 pixels: enough for an outline, too little to tell a
+        # dark dog from a tree trunk or a bird from a petal. The context head adds the deeper
+        # stages' view (upsampled to the mask grid) to the mask logits. Its output starts at zero.
+        self.context_head = None
+        if context_channels:
+            self.context_head = nn.Sequential(
+                nn.Conv2d(mask_channels + pool_channels + context_channels, CONTEXT_HIDDEN, 3, padding=1), nn.ReLU(),
+                nn.Conv2d(CONTEXT_HIDDEN, 1, 3, padding=1))
         self.track_proj = nn.Linear(TRACK_SIZE, feature_dim)
         self.look_proj = nn.Linear(2 * pool_channels, feature_dim)
 
     def initialize_weights(self) -> None:
         nn.init.normal_(self.mask_head[2].weight, std=0.02)
         nn.init.constant_(self.mask_head[2].bias, MASK_PRIOR)
+        if self.context_head is not None:
+            nn.init.zeros_(self.context_head[2].weight)
+            nn.init.zeros_(self.context_head[2].bias)
         for proj in (self.track_proj, self.look_proj):
             nn.init.zeros_(proj.weight)
             nn.init.zeros_(proj.bias)
 
-    def mask_logits(self, fmap: torch.Tensor) -> torch.Tensor:
-        """First-stage map (B*T, C, G, G) -> subject-cover logits (B*T, G, G)."""
-        return self.mask_head(fmap)[:, 0].float()
+    def mask_logits(self, fmap: torch.Tensor, deeper: tuple[torch.Tensor, ...] = ()) -> torch.Tensor:
+        """First-stage map (B*T, C, G, G), and with the context head the deeper stages' maps (G/2,
+        G/4, ...) -> subject-cover logits (B*T, G, G)."""
+        logits = self.mask_head(fmap)
+        if self.context_head is not None:
+            g = fmap.shape[-1]
+            up = [F.interpolate(m, size=(g, g), mode="bilinear", align_corners=False) for m in deeper]
+            logits = logits + self.context_head(torch.cat([fmap, *up], dim=1))
+        return logits[:, 0].float()
 
     @staticmethod
     def mask_loss(logits: torch.Tensor, cover: torch.Tensor) -> torch.Tensor:

@@ -82,7 +82,8 @@ def test_prediction_averages_a_clip_with_its_mirror_image():
     heads = default_heads()
     left, right = heads["subject_motion"].index("move_left"), heads["subject_motion"].index("move_right")
     sm = probs["subject_motion"]
-    assert np.allclose(sm[0, [left, right]], sm[1, [right, left]], atol=1e-4)
-    assert np.allclose(probs["setting"][0], probs["setting"][1], atol=1e-4)
+    # bf16 autocast where the CPU has it: the two readings round differently (measured up to 1.1e-4)
+    assert np.allclose(sm[0, [left, right]], sm[1, [right, left]], atol=5e-4)
+    assert np.allclose(probs["setting"][0], probs["setting"][1], atol=5e-4)
     assert not np.allclose(probs["setting"][0], plain["setting"][0], atol=1e-6)
     assert np.allclose(feats[0], plain_feats[0], atol=1e-5)

@@ -306,3 +306,46 @@ def test_motion_mixer_compares_the_subjects_motion_with_the_cameras():
     torch.nn.init.normal_(mixer.out.weight, std=0.1)  # (zero-started in the evaluator, where its heads are trained)
     assert fit(mixer) > 0.98
     assert fit(Linear()) < 0.8
+
+
+def test_weights_without_the_mask_context_load_and_score_unchanged():
+    """An evaluator trained before the mask's context head starts one that has it with the same
+    logits and the same mask (its output layer begins at zero); the context head's parameters are
+    the ones reported new to the start; an older checkpoint's config reads as one without it."""
+    torch.manual_seed(4)
+    small = dict(widths=(8, 8, 8, 8), feature_dim=16)
+    old = Evaluator(EvaluatorConfig(**small, mask_context=False)).eval()
+    new = Evaluator(EvaluatorConfig(**small, mask_context=True)).eval()
+    assert old.track.context_head is None and new.track.context_head is not None
+    new.load_start(old)
+    assert new.parameters_new_to(old) == {n for n, _ in new.named_parameters() if n.startswith("track.context_head.")}
+    x = torch.rand(2, 6, 5, 64, 64) * 2 - 1
+    with torch.no_grad():
+        a, fa, ma = old.forward_with_mask(x)
+        b, fb, mb = new.forward_with_mask(x)
+    assert torch.allclose(ma, mb, atol=1e-6) and torch.allclose(fa, fb, atol=1e-6)
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    with pytest.raises(InputError, match="cannot start"):
+        old.load_start(new)
+    legacy = EvaluatorConfig(**small).to_json().replace(', "mask_context": true', "")
+    assert "mask_context" not in legacy and EvaluatorConfig.from_json(legacy).mask_context is False
+
+
+def test_the_mask_context_sees_beyond_the_first_stage():
+    """Without the context head a mask cell sees only its neighbourhood of the first stage (a dog
+    is told from a tree trunk by little more than its outline); with it, the deeper stages' view of
+    the whole frame reaches every cell: changing the far corner of the frame changes the mask at
+    the opposite corner only when the context head is there."""
+    torch.manual_seed(5)
+    small = dict(widths=(8, 8, 8, 8), feature_dim=16)
+    x = torch.rand(1, 6, 3, 64, 64) * 2 - 1
+    far = x.clone()
+    far[..., 40:, 40:] = -far[..., 40:, 40:]
+    for context, expect_change in ((False, False), (True, True)):
+        net = Evaluator(EvaluatorConfig(**small, mask_context=context)).eval()
+        if context:
+            torch.nn.init.normal_(net.track.context_head[2].weight, std=0.5)  # as if trained
+        with torch.no_grad():
+            m0 = net.forward_with_mask(x)[2][..., 0, 0]
+            m1 = net.forward_with_mask(far)[2][..., 0, 0]
+        assert (not torch.allclose(m0, m1, atol=1e-6)) == expect_change

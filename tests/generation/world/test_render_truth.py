@@ -13,7 +13,7 @@ import pytest
 
 from generation.world.camera import CameraState, ScreenGrid, View, camera_at
 from generation.world.render import Scene, render_clip
-from generation.world.sky import lighting_for
+from generation.world.sky import Sky, lighting_for
 from generation.world.spec import (
     SCORED_ATTRIBUTES,
     CameraAngle,
@@ -214,6 +214,30 @@ def test_clouds_shadow_the_ground_by_day(aspect):
     over = clip(SceneSpec(**base, time_of_day=TimeOfDay.noon, clouds=Clouds.overcast), size, 1)[0][ground]
     spread = lambda x: luma(x).std()  # noqa: E731
     assert spread(over) < spread(clip(SceneSpec(**base, time_of_day=TimeOfDay.noon, clouds=Clouds.fluffy), size, 1)[0][ground])
+
+
+def test_low_clouds_stand_out_from_the_sky_at_every_time_of_day():
+    """A high camera sees only the sky's low band, where a dawn, afternoon or sunset horizon is nearly
+    the colour of sunlit cloud: there the clouds show their shaded undersides, so wispy and fluffy
+    skies differ visibly from a clear one at every time of day, in clear air and in fog. The same
+    light (one ``Lighting``) and seed draw both skies, so the clouds are the only difference."""
+    grid = ScreenGrid.of(96, 54)
+    view = View(grid, camera_at(CameraMotion.static, CameraAngle.high, 0.0), 0.0)
+    top = int((view.cam.horizon - grid.v / view.cam.zoom > 0).sum())  # rows above the horizon
+    for kind in (Clouds.wispy, Clouds.fluffy):
+        for time in TimeOfDay:
+            seen = []
+            for weather in (Weather.clear, Weather.fog):
+                for seed in range(4):
+                    spec = SceneSpec(clouds=kind, time_of_day=time, weather=weather, camera_angle=CameraAngle.high)
+                    lit = lighting_for(spec, np.random.default_rng(seed))
+                    skies = []
+                    for clouds in (kind, Clouds.none):
+                        img = np.zeros((grid.height, grid.width, 3), np.float32)
+                        Sky(spec.model_copy(update={"clouds": clouds}), lit, np.random.default_rng(seed)).draw(img, view)
+                        skies.append(luma(img[:top]))
+                    seen.append(np.quantile(np.abs(skies[0] - skies[1]), 0.9))
+            assert np.mean(seen) > 0.085, (kind, time, np.round(seen, 3))
 
 
 def visible_sky(scene: Scene, index: int) -> float:
