@@ -204,8 +204,9 @@ class Sky:
     def _shaded_low(self, col: np.ndarray, sunlit: np.ndarray, elev: np.ndarray) -> np.ndarray:
         """Cloud colours (Ny, Nx, 3) with the low rows (elevations ``elev``, (Ny,)) shaded toward
         ``CLOUD_SHADOW`` of the sky behind them, as far as the sunlit colour falls short of
-        ``CLOUD_CONTRAST`` against the horizon (not at all at noon or at night). Smooth in elevation,
-        and it scales each cloud's own shading rather than replacing it."""
+        ``CLOUD_CONTRAST`` against the horizon (fully once it falls short by half; not at all at noon
+        or at night). A blend, smooth in elevation, so a partly shaded cloud keeps some of its own
+        light and shade, and no cloud is cut in two where the shading fades."""
         behind = self._gradient_rows(elev)  # (Ny, 3)
         lit_luma = float(sunlit @ LUMA)
         if self.fogged:
