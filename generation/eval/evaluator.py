@@ -347,7 +347,7 @@ class Evaluator(nn.Module):
             h = h + self.flow_proj(motion)
         mask = None
         if self.track is not None:
-            mask = self.track.mask_logits(maps[0], tuple(maps[1:]) if self.config.mask_context else ())  # (B*T, G, G)
+            mask = self.track.mask_logits(maps[0], tuple(maps[1:]))  # (B*T, G, G)
             branch, track = self.track(mask, maps[1], t, flow, background)
             h = h + branch
             if self.mixer is not None and motion is not None:  # without film frames there is no motion to mix

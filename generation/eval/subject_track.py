@@ -87,8 +87,8 @@ class SubjectTrack(nn.Module):
             nn.init.zeros_(proj.bias)
 
     def mask_logits(self, fmap: torch.Tensor, deeper: tuple[torch.Tensor, ...] = ()) -> torch.Tensor:
-        """First-stage map (B*T, C, G, G), and with the context head the deeper stages' maps (G/2,
-        G/4, ...) -> subject-cover logits (B*T, G, G)."""
+        """First-stage map (B*T, C, G, G) and the deeper stages' maps (G/2, G/4, ...; read only by the
+        context head) -> subject-cover logits (B*T, G, G)."""
         logits = self.mask_head(fmap)
         if self.context_head is not None:
             g = fmap.shape[-1]

@@ -177,7 +177,7 @@ class Sky:
             shadow = 0.6 * sunlit
         col = shadow[None, None, :] + (sunlit - shadow)[None, None, :] * shade[..., None]
         if self.fogged:  # fog lies low: clouds above it are veiled, not erased
-            col = 0.8 * col + 0.2 * lit.fog_colour
+            col = self._veiled(col)
             if lit.night:  # moonlit fog glows brighter than moonlit cloud: the clouds show dark against it
                 col = 0.55 * col
         if kind != Clouds.overcast:  # a deck is the whole sky: nothing behind it to stand out from
@@ -190,6 +190,10 @@ class Sky:
         self.cloud_colour = np.ascontiguousarray(premult[..., :3].reshape(-1, 3))  # (Ny*Nx, 3) premultiplied
         self.cloud_clear = np.ascontiguousarray(premult[..., 3].reshape(-1))  # (Ny*Nx,) 1 - cover
         return premult
+
+    def _veiled(self, colour: np.ndarray) -> np.ndarray:
+        """A cloud colour as fog lets it through (unchanged without fog)."""
+        return 0.8 * colour + 0.2 * self.lit.fog_colour if self.fogged else colour
 
     def _gradient_rows(self, elev: np.ndarray) -> np.ndarray:
         """Sky colour (N, 3) at elevations ``elev`` (N,), frame heights above the horizon, without
@@ -208,10 +212,7 @@ class Sky:
         or at night). A blend, smooth in elevation, so a partly shaded cloud keeps some of its own
         light and shade, and no cloud is cut in two where the shading fades."""
         behind = self._gradient_rows(elev)  # (Ny, 3)
-        lit_luma = float(sunlit @ LUMA)
-        if self.fogged:
-            lit_luma = float((0.8 * sunlit + 0.2 * self.lit.fog_colour) @ LUMA)
-        gap = lit_luma - float(behind[0] @ LUMA)
+        gap = float(self._veiled(sunlit) @ LUMA) - float(behind[0] @ LUMA)
         need = float(np.clip(2.0 * (CLOUD_CONTRAST - gap) / CLOUD_CONTRAST, 0.0, 1.0))
         if need == 0.0:
             return col
