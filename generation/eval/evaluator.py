@@ -129,6 +129,12 @@ class EvaluatorConfig:
     it raised the mask's correlation with the true cover from 0.73 to 0.78, but subject motion only
     from 0.892 to 0.897. Built only with ``subject_track``; its output layer starts at zero, so weights
     trained without it load and score unchanged."""
+    mixer_standardized: bool = True
+    """Also read the motion mixer's inputs each scaled to unit spread over clips, through a second
+    hidden layer (``MotionMixer.standardize``): after the mixer's LayerNorm the slopes that tell an
+    approach or a walk were a third the size of the flow's numbers, and learned from as slowly.
+    Built only with the mixer; its output layer starts at zero, so weights trained without it load
+    and score unchanged."""
     heads: dict[str, list[str]] = field(default_factory=default_heads)
     """Attribute name -> class names; one linear head each."""
 
@@ -158,6 +164,7 @@ class EvaluatorConfig:
         raw.setdefault("subject_track", False)  # nor a subject branch before session 15 (2026-12-06)
         raw.setdefault("motion_mixer", False)  # nor a motion mixer before session 16
         raw.setdefault("mask_context", False)  # nor a context head on the mask before session 17
+        raw.setdefault("mixer_standardized", False)  # nor standardised mixer inputs before session 18
         return cls(**raw)
 
     @property
@@ -169,7 +176,7 @@ class EvaluatorConfig:
         """This config minus the parts that start at zero (peak branch, film differences, flow): two
         configs with the same core can start one from the other's weights."""
         return replace(self, peak_branch=False, film_diff=False, flow=False, flow_background="textured", subject_track=False,
-                       motion_mixer=False, mask_context=False)
+                       motion_mixer=False, mask_context=False, mixer_standardized=False)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -242,7 +249,9 @@ class Evaluator(nn.Module):
         context = sum(w[3:]) if config.mask_context else 0
         self.track = SubjectTrack(w[1], w[2], config.feature_dim, context_channels=context) if config.subject_track else None
         # and where the subject's motion meets the camera's, one nonlinear layer over both summaries
-        self.mixer = MotionMixer(TRACK_SIZE, SUMMARY_SIZE, config.feature_dim) if config.motion_mixer and config.subject_track and config.flow else None
+        self.mixer = None
+        if config.motion_mixer and config.subject_track and config.flow:
+            self.mixer = MotionMixer(TRACK_SIZE, SUMMARY_SIZE, config.feature_dim, standardized=config.mixer_standardized)
         self.dropout = nn.Dropout(config.dropout)
         self.heads = nn.ModuleDict({name: nn.Linear(config.feature_dim, len(v)) for name, v in config.heads.items()})
         self.initialize_weights()
@@ -283,7 +292,8 @@ class Evaluator(nn.Module):
                 start.config.film_diff and not self.config.film_diff) or (start.config.flow and not self.config.flow) or (
                 start.config.subject_track and not self.config.subject_track) or (
                 start.config.motion_mixer and not self.config.motion_mixer) or (
-                start.config.mask_context and not self.config.mask_context):
+                start.config.mask_context and not self.config.mask_context) or (
+                start.config.mixer_standardized and not self.config.mixer_standardized):
             raise InputError(f"cannot start an evaluator of config {self.config} from one of another shape ({start.config})")
         theirs = start.state_dict()
         stem = theirs["stem.0.weight"]

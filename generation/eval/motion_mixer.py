@@ -27,19 +27,33 @@ MIXER_HIDDEN = 128
 class MotionMixer(nn.Module):
     """(track summary, flow summary) -> a contribution to the penultimate features."""
 
-    def __init__(self, track_size: int, flow_size: int, feature_dim: int):
+    def __init__(self, track_size: int, flow_size: int, feature_dim: int, standardized: bool = False):
         super().__init__()
-        self.norm = nn.LayerNorm(track_size + flow_size)
-        self.hidden = nn.Linear(track_size + flow_size, MIXER_HIDDEN)
+        n = track_size + flow_size
+        self.norm = nn.LayerNorm(n)
+        self.hidden = nn.Linear(n, MIXER_HIDDEN)
         self.out = nn.Linear(MIXER_HIDDEN, feature_dim)
+        self.standardize = self.std_hidden = self.std_out = None
+        if standardized:
+            self.standardize = nn.BatchNorm1d(n, affine=False)
+            self.std_hidden = nn.Linear(n, MIXER_HIDDEN)
+            self.std_out = nn.Linear(MIXER_HIDDEN, feature_dim)
 
     def initialize_weights(self) -> None:
         nn.init.kaiming_normal_(self.hidden.weight, nonlinearity="relu")
         nn.init.zeros_(self.hidden.bias)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
+        if self.standardize is not None:
+            nn.init.kaiming_normal_(self.std_hidden.weight, nonlinearity="relu")
+            nn.init.zeros_(self.std_hidden.bias)
+            nn.init.zeros_(self.std_out.weight)
+            nn.init.zeros_(self.std_out.bias)
 
     def forward(self, track: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
         """track (B, track_size), flow (B, flow_size) -> (B, feature_dim)."""
-        x = self.norm(torch.cat([track.float(), flow.float()], dim=1))
-        return self.out(torch.relu(self.hidden(x)))
+        x = torch.cat([track.float(), flow.float()], dim=1)
+        y = self.out(torch.relu(self.hidden(self.norm(x))))
+        if self.standardize is not None:
+            y = y + self.std_out(torch.relu(self.std_hidden(self.standardize(x))))
+        return y

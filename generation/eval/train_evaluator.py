@@ -375,6 +375,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="read the subject track and the flow summary together through a small MLP (EvaluatorConfig.motion_mixer)")
     ap.add_argument("--mask-context", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.mask_context,
                     help="let the subject mask read the deeper stages too (EvaluatorConfig.mask_context)")
+    ap.add_argument("--mixer-standardized", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.mixer_standardized,
+                    help="let the motion mixer also read its inputs scaled to unit spread over clips (EvaluatorConfig.mixer_standardized)")
     ap.add_argument("--mask-weight", type=float, default=TrainConfig.mask_weight, help="weight of the subject-mask loss")
     ap.add_argument("--branch-lr-scale", type=float, default=TrainConfig.branch_lr_scale,
                     help="lr factor for the parameters the --init weights lack")
@@ -393,7 +395,7 @@ def main(argv: list[str] | None = None) -> None:
                       model=EvaluatorConfig(num_frames=args.frames, size=args.size, film_diff=args.film_diff,
                                             flow=args.flow and args.film_diff, flow_background=args.flow_background,
                                             subject_track=args.subject_track, motion_mixer=args.motion_mixer,
-                                            mask_context=args.mask_context),
+                                            mask_context=args.mask_context, mixer_standardized=args.mixer_standardized),
                       augment=AugmentConfig(soften_max=args.soften_max, blur_sigma_max=args.blur_max, noise_max=args.noise_max))
     (cfg.out_dir).mkdir(parents=True, exist_ok=True)
     (cfg.out_dir / "train_config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))
