@@ -173,8 +173,9 @@ class EvaluatorConfig:
         return 6 if self.film_diff else 3
 
     def core(self) -> "EvaluatorConfig":
-        """This config minus the parts that start at zero (peak branch, film differences, flow): two
-        configs with the same core can start one from the other's weights."""
+        """This config minus the parts that start at zero (peak branch, film differences, flow, subject
+        branch, mixer, mask context, standardised mixer inputs): two configs with the same core can
+        start one from the other's weights."""
         return replace(self, peak_branch=False, film_diff=False, flow=False, flow_background="textured", subject_track=False,
                        motion_mixer=False, mask_context=False, mixer_standardized=False)
 
