@@ -57,6 +57,11 @@ def default_heads() -> dict[str, list[str]]:
     return {name: [v.value for v in enum] for name, enum in SCORED_ATTRIBUTES.items()}
 
 
+ZERO_STARTED = ("peak_branch", "film_diff", "flow", "subject_track", "motion_mixer", "mask_context", "mixer_standardized")
+"""The config's switches for parts that start at zero (or unread), so that weights trained without
+one load and score unchanged with it: one list for ``core`` and ``Evaluator.load_start``."""
+
+
 @dataclass
 class EvaluatorConfig:
     """Everything needed to rebuild the network; stored inside the checkpoint."""
@@ -173,11 +178,14 @@ class EvaluatorConfig:
         return 6 if self.film_diff else 3
 
     def core(self) -> "EvaluatorConfig":
-        """This config minus the parts that start at zero (peak branch, film differences, flow, subject
-        branch, mixer, mask context, standardised mixer inputs): two configs with the same core can
-        start one from the other's weights."""
-        return replace(self, peak_branch=False, film_diff=False, flow=False, flow_background="textured", subject_track=False,
-                       motion_mixer=False, mask_context=False, mixer_standardized=False)
+        """This config minus the parts that start at zero (``ZERO_STARTED``) and the flow's
+        background: two configs with the same core can start one from the other's weights."""
+        return replace(self, flow_background="textured", **{name: False for name in ZERO_STARTED})
+
+    def lacks_parts_of(self, other: "EvaluatorConfig") -> bool:
+        """Whether ``other`` has a zero-started part this config has not (it cannot start from
+        ``other``'s weights: they would be dropped)."""
+        return any(getattr(other, name) and not getattr(self, name) for name in ZERO_STARTED)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -286,15 +294,10 @@ class Evaluator(nn.Module):
             self.mixer.initialize_weights()
 
     def load_start(self, start: "Evaluator") -> None:
-        """Take ``start``'s weights (same ``core`` config) and leave what it lacks (peak branch,
-        film-difference stem channels, flow projections) at its zero init, so this network scores as ``start`` does
-        until training moves it."""
-        if start.config.core() != self.config.core() or (start.config.peak_branch and not self.config.peak_branch) or (
-                start.config.film_diff and not self.config.film_diff) or (start.config.flow and not self.config.flow) or (
-                start.config.subject_track and not self.config.subject_track) or (
-                start.config.motion_mixer and not self.config.motion_mixer) or (
-                start.config.mask_context and not self.config.mask_context) or (
-                start.config.mixer_standardized and not self.config.mixer_standardized):
+        """Take ``start``'s weights (same ``core`` config) and leave what it lacks (the parts of
+        ``ZERO_STARTED``) at its zero init, so this network scores as ``start`` does until training
+        moves it."""
+        if start.config.core() != self.config.core() or self.config.lacks_parts_of(start.config):
             raise InputError(f"cannot start an evaluator of config {self.config} from one of another shape ({start.config})")
         theirs = start.state_dict()
         stem = theirs["stem.0.weight"]
