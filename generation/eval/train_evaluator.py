@@ -83,6 +83,9 @@ class TrainConfig:
     """Learning-rate factor for the parameters a run's starting weights lack (a branch added since,
     such as the subject branch or the motion mixer): they start from nothing while the rest only
     needs nudging."""
+    segmenter_init: Path | None = None
+    """Weights of a subject segmenter trained alone (``train_segmenter``) that a fresh run's
+    segmenter starts from; its gate still starts at zero. Ignored when resuming a run."""
     model: EvaluatorConfig = field(default_factory=EvaluatorConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -93,7 +96,7 @@ class TrainConfig:
 
 
 class ClipStream(IterableDataset):
-    """Endless batches ``(x (B, 3, T, S, S) float32, y (B, n_attributes) int64, cover (B, T, G, G) or
+    """Endless batches ``(x (B, 3, T, S, S) float32, y (B, n_attributes) int64, cover (B, T, C, C) or
     (B, 0) without the subject branch)`` of training clips, starting at clip index ``start`` of the
     training seed stream."""
 
@@ -238,6 +241,20 @@ def export_last(run_dir: Path, out: Path) -> dict:
 # ------------------------------------------------------------------------------------------------
 
 
+def load_segmenter(model: Evaluator, path: Path) -> None:
+    """Put a separately trained segmenter's weights (``train_segmenter``) into ``model``'s segmenter."""
+    from safetensors.torch import load_file
+
+    if model.segmenter is None:
+        raise InputError("--segmenter-init: this evaluator has no segmenter (see EvaluatorConfig.segmenter)")
+    if not Path(path).is_file():
+        raise InputError(f"--segmenter-init {path}: no such file; train one with python -m generation.eval.train_segmenter")
+    try:
+        model.segmenter.load_state_dict(load_file(str(path)))
+    except (RuntimeError, OSError) as exc:
+        raise InputError(f"--segmenter-init {path}: not a segmenter's weights ({exc})") from exc
+
+
 def lr_at(step: int, cfg: TrainConfig) -> float:
     """Linear warmup, then cosine decay to 5 % of the peak."""
     if step < cfg.warmup:
@@ -281,6 +298,9 @@ def train(cfg: TrainConfig) -> dict:
         except InputError as exc:
             raise InputError(f"--init {cfg.init_from}: {exc}; train from scratch or pass matching --size/--frames") from exc
         print(f"starting from {cfg.init_from}", flush=True)
+    if cfg.segmenter_init is not None and counters["step"] == 0:
+        load_segmenter(model, cfg.segmenter_init)
+        print(f"segmenter from {cfg.segmenter_init}", flush=True)
     hx, hy = heldout_set(cfg)
     loader = DataLoader(ClipStream(cfg, counters["clips"]), batch_size=None, num_workers=cfg.render_workers,
                         prefetch_factor=4, persistent_workers=True)
@@ -296,12 +316,17 @@ def train(cfg: TrainConfig) -> dict:
             g["lr"] = lr_at(step, cfg) * g.get("lr_scale", 1.0)
         x, y = x.to(cfg.device), y.to(cfg.device)
         with choose_precision(cfg.device, cfg.bf16).autocast():
-            logits, _, mask = model.forward_with_mask(x)
+            logits, _, reading = model.forward_with_masks(x)
         losses = [F.cross_entropy(l, y[:, i], label_smoothing=cfg.label_smoothing) for i, l in enumerate(logits.values())]
-        mask_loss = None
-        if mask is not None:
-            mask_loss = model.track.mask_loss(mask, cover.to(cfg.device))
+        mask_loss = segmenter_loss = None
+        if reading is not None:
+            cover = cover.to(cfg.device)  # (B, T, C, C): the mask grid, or twice it for the segmenter
+            coarse = cover if cover.shape[-1] == reading.logits.shape[-1] else F.avg_pool2d(cover, 2)
+            mask_loss = model.track.mask_loss(reading.logits, coarse)
             losses.append(cfg.mask_weight * mask_loss)
+            if reading.fine is not None:  # the segmenter keeps learning its own mask, whatever its gate
+                segmenter_loss = model.track.mask_loss(reading.fine, cover)
+                losses.append(cfg.mask_weight * segmenter_loss)
         loss = torch.stack(losses).sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -320,6 +345,9 @@ def train(cfg: TrainConfig) -> dict:
                    "losses": {n: round(l.item(), 3) for n, l in zip(logits, losses)}}
             if mask_loss is not None:
                 row["mask_loss"] = round(mask_loss.item(), 4)
+            if segmenter_loss is not None:
+                row["segmenter_loss"] = round(segmenter_loss.item(), 4)
+                row["segment_gate"] = round(model.segment_gate.item(), 4)
             log.write(json.dumps(row) + "\n")
             log.flush()
         if counters["step"] % cfg.eval_every == 0 or counters["step"] == cfg.steps:
@@ -377,6 +405,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="let the subject mask read the deeper stages too (EvaluatorConfig.mask_context)")
     ap.add_argument("--mixer-standardized", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.mixer_standardized,
                     help="let the motion mixer also read its inputs scaled to unit spread over clips (EvaluatorConfig.mixer_standardized)")
+    ap.add_argument("--segmenter", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.segmenter,
+                    help="find the subject with a segmenter of its own too (EvaluatorConfig.segmenter)")
+    ap.add_argument("--segmenter-init", type=Path, default=None, metavar="PATH",
+                    help="start the segmenter from these weights (python -m generation.eval.train_segmenter)")
     ap.add_argument("--mask-weight", type=float, default=TrainConfig.mask_weight, help="weight of the subject-mask loss")
     ap.add_argument("--branch-lr-scale", type=float, default=TrainConfig.branch_lr_scale,
                     help="lr factor for the parameters the --init weights lack")
@@ -392,10 +424,12 @@ def main(argv: list[str] | None = None) -> None:
                       init_from=args.init, warmup=args.warmup, render_workers=args.render_workers, device=args.device,
                       fresh_per_batch=args.fresh_per_batch, export_to=None if args.no_export else SHIPPED_WEIGHTS,
                       max_duration_s=args.max_duration, mask_weight=args.mask_weight, branch_lr_scale=args.branch_lr_scale,
+                      segmenter_init=args.segmenter_init,
                       model=EvaluatorConfig(num_frames=args.frames, size=args.size, film_diff=args.film_diff,
                                             flow=args.flow and args.film_diff, flow_background=args.flow_background,
                                             subject_track=args.subject_track, motion_mixer=args.motion_mixer,
-                                            mask_context=args.mask_context, mixer_standardized=args.mixer_standardized),
+                                            mask_context=args.mask_context, mixer_standardized=args.mixer_standardized,
+                                            segmenter=args.segmenter),
                       augment=AugmentConfig(soften_max=args.soften_max, blur_sigma_max=args.blur_max, noise_max=args.noise_max))
     (cfg.out_dir).mkdir(parents=True, exist_ok=True)
     (cfg.out_dir / "train_config.json").write_text(json.dumps(asdict(cfg), default=str, indent=2))

@@ -19,12 +19,18 @@ def mask_grid(model: EvaluatorConfig) -> int:
     return model.size // (model.stem_stride * 2)
 
 
+def cover_grid(model: EvaluatorConfig) -> int:
+    """Cells per side of the cover target: twice the mask grid when the subject segmenter draws its
+    mask that finely (``EvaluatorConfig.segmenter``), else the mask grid."""
+    return 2 * mask_grid(model) if model.builds_segmenter else mask_grid(model)
+
+
 def cover_target(frames: FrameSample, model: EvaluatorConfig) -> torch.Tensor:
     """The subject cover of the frames the evaluator samples, letterboxed exactly as they are and
-    averaged over each mask cell -> (T, G, G) in [0, 1]."""
+    averaged over each cell of ``cover_grid`` -> (T, C, C) in [0, 1]."""
     cover = frames.cover_at(frame_indices(frames.total, model.num_frames))  # (T, H, W) uint8
     x = letterbox(torch.from_numpy(np.ascontiguousarray(cover)).float().div_(255.0)[:, None], model.size)  # (T, 1, S, S)
-    return F.adaptive_avg_pool2d(x, mask_grid(model))[:, 0]
+    return F.adaptive_avg_pool2d(x, cover_grid(model))[:, 0]
 
 
 def make_training_example(frames: FrameSample, model: EvaluatorConfig, aug: AugmentConfig,

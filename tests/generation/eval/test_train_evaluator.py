@@ -82,7 +82,7 @@ def test_training_examples_carry_the_subject_cover_of_the_frames_they_show():
 
     from generation.eval.augment import AugmentConfig
     from generation.eval.clip_source import TEST_STREAM, draw_clip, render_draw
-    from generation.eval.training_examples import make_training_example, mask_grid
+    from generation.eval.training_examples import cover_grid, make_training_example
     from generation.world.spec import Subject, SubjectMotion
 
     reader = EvaluatorConfig()
@@ -95,7 +95,8 @@ def test_training_examples_carry_the_subject_cover_of_the_frames_they_show():
     x, target = make_training_example(frames, reader, plain, np.random.default_rng(4))
     x0, target0 = make_training_example(frames.__class__(empty.frames, empty.index, empty.total, frames.cover), reader, plain,
                                         np.random.default_rng(4))
-    g = mask_grid(reader)
+    g = cover_grid(reader)  # twice the mask grid: the segmenter is taught 24x24 cells
+    assert g == 24
     assert target.shape == (reader.num_frames, g, g) and torch.equal(target, target0)
     assert 0.0 <= float(target.min()) and float(target.max()) <= 1.0 and float(target.sum()) > 1.0
     diff = (x[:3] - x0[:3]).abs().amax(dim=0)  # (T, S, S): where the subject changed the frame
@@ -122,6 +123,8 @@ def test_training_supervises_the_subject_mask(tmp_path):
     rows = [json.loads(line) for line in (cfg.out_dir / "log.jsonl").read_text().splitlines()]
     losses = [r["mask_loss"] for r in rows if "mask_loss" in r]
     assert len(losses) == 2 and all(0.0 < v < 1.0 for v in losses)
+    # the segmenter (on by default) is taught its own finer mask, and its gate is logged
+    assert all(0.0 < r["segmenter_loss"] < 1.0 and "segment_gate" in r for r in rows if "mask_loss" in r)
     branch = [r for r in rows if "lr" in r]
     assert branch and torch.isfinite(torch.tensor([r["loss"] for r in branch])).all()
 
