@@ -4,7 +4,8 @@
 
 Cases: render throughput on one thread at 128x72 and 256x144 (24 fps, 2-s clips of varied specs);
 an evaluator's accuracy per attribute on fresh clips of the test seed stream (never used in
-training; with several ``--weights``, each on the same rendered clips); evaluator throughput
+training; with several ``--weights``, each on the same rendered clips) and how well its subject
+mask follows the renderer's cover (``subject_mask_correlation``); evaluator throughput
 (clips/s, decoding excluded, 8-frame resampling included) at batch 1 and batch 32. On a shared machine wall-clock rates depend on the load, so every case also reports
 the CPU seconds this (single-threaded) process used.
 """
@@ -26,7 +27,7 @@ import torch  # noqa: E402
 
 from generation.eval.clip_source import TEST_STREAM, draw_clip, render_draw  # noqa: E402
 from generation.eval.evaluator import SHIPPED_WEIGHTS, Evaluator, load_evaluator  # noqa: E402
-from generation.eval.metrics import attribute_accuracy, predict  # noqa: E402
+from generation.eval.metrics import attribute_accuracy, predict, subject_mask_correlation  # noqa: E402
 from generation.precision import choose_precision  # noqa: E402
 from generation.world.render import render_clip  # noqa: E402
 from generation.world.sample import sample_spec  # noqa: E402
@@ -60,12 +61,14 @@ def evaluator_cases(n: int, weights: list[Path], throughput: bool = True, mirror
     for w in weights:
         model = load_evaluator(w)
         key = (model.config.num_frames, model.config.film_diff)
-        if key not in rendered:
-            rendered[key] = [render_draw(d, model.config) for d in draws]  # the frames this evaluator reads
+        if key not in rendered:  # the frames this evaluator reads, with the subject's cover
+            rendered[key] = [render_draw(d, model.config, cover=True) for d in draws]
         acc = attribute_accuracy(model, rendered[key], [d.spec for d in draws], mirror=mirror)
+        mask = subject_mask_correlation(model, rendered[key])
         emit("evaluator_accuracy", clips=n, seed_stream=TEST_STREAM, weights=str(w), precision=choose_precision("cpu").name,
              reading="clip and mirror" if mirror else "clip only",
              per_attribute=acc.per_attribute, mean=round(acc.mean, 4), worst=round(acc.worst, 4),
+             subject_mask_correlation=None if mask is None else round(mask, 4),
              weights_bytes=Path(w).stat().st_size, parameters=sum(p.numel() for p in model.parameters()))
     if throughput:
         evaluator_throughput(load_evaluator(weights[0]), rendered)

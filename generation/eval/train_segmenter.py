@@ -30,6 +30,7 @@ from generation.eval.augment import AugmentConfig
 from generation.eval.clip_input import prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw
 from generation.eval.evaluator import EvaluatorConfig
+from generation.eval.metrics import cover_correlations
 from generation.eval.motion import local_flow
 from generation.eval.subject_segmenter import SubjectSegmenter, pooled_logits
 from generation.eval.subject_track import SubjectTrack
@@ -96,10 +97,7 @@ def mask_correlation(net: SubjectSegmenter, x: torch.Tensor, cover: torch.Tensor
         with torch.no_grad(), choose_precision("cpu", bf16).autocast():
             fine = net(x[i : i + 8], _flow(x[i : i + 8]))
         p = torch.sigmoid(pooled_logits(fine)).reshape(min(8, len(x) - i), -1)
-        truth = F.avg_pool2d(cover[i : i + 8], 2).reshape(p.shape)
-        for a, b in zip(p, truth):
-            if float(b.std()) > 0:
-                out.append(float(torch.corrcoef(torch.stack([a, b]))[0, 1]))
+        out += cover_correlations(p, F.avg_pool2d(cover[i : i + 8], 2).reshape(p.shape))
     net.train()
     return float(np.mean(out)) if out else float("nan")
 

@@ -87,3 +87,21 @@ def test_prediction_averages_a_clip_with_its_mirror_image():
     assert np.allclose(probs["setting"][0], probs["setting"][1], atol=5e-4)
     assert not np.allclose(probs["setting"][0], plain["setting"][0], atol=1e-6)
     assert np.allclose(feats[0], plain_feats[0], atol=1e-5)
+
+
+def test_subject_mask_correlation_follows_the_cover(model):
+    """The shipped evaluator's subject mask follows the renderer's cover (correlation well above 0 on
+    fresh clips), a mask shifted off the subject does not, and clips without a subject (uniform
+    cover) are left out rather than counted."""
+    import torch
+
+    from generation.eval.metrics import cover_correlations, subject_mask_correlation
+
+    with_cover = [render_draw(draw_clip(TEST_STREAM, 10_000 + i), model.config, cover=True) for i in range(16)]
+    assert subject_mask_correlation(model, with_cover) > 0.5
+    truth = torch.zeros(3, 4, 8, 8)
+    truth[0, :, 2:4, 2:4] = 1.0
+    truth[1, :, 5:, 5:] = 1.0
+    shifted = torch.roll(truth, 4, dims=-1)
+    assert cover_correlations(truth, truth) == pytest.approx([1.0, 1.0])  # clip 2 has no subject: left out
+    assert max(cover_correlations(shifted, truth)) < 0.1
