@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from generation.eval.evaluator import Evaluator, EvaluatorConfig
 from generation.eval.motion import local_flow
 from generation.eval.subject_segmenter import SubjectSegmenter, pooled_logits
-from generation.eval.subject_track import SubjectTrack
+from generation.eval.subject_track import MASK_PRIOR, SubjectTrack
 from reelgraph.errors import InputError
 
 SMALL = dict(widths=(8, 8, 8, 8), feature_dim=16, dropout=0.0)  # no dropout: training mode is deterministic
@@ -27,6 +27,8 @@ def test_weights_without_the_segmenter_load_and_score_unchanged():
     old = Evaluator(EvaluatorConfig(**SMALL, segmenter=False))
     new = Evaluator(EvaluatorConfig(**SMALL, segmenter=True))
     assert old.segmenter is None and new.segmenter is not None
+    # the evaluator's init re-inits every conv; the segmenter's own init (a timid output) must win
+    assert float(new.segmenter.out.weight.std()) < 0.05 and torch.all(new.segmenter.out.bias == MASK_PRIOR)
     new.load_start(old)
     assert new.parameters_new_to(old) == {n for n, _ in new.named_parameters() if n.startswith(("segmenter.", "segment_gate"))}
     x = torch.rand(2, 6, 5, 64, 64) * 2 - 1
