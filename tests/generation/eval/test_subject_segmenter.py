@@ -28,7 +28,7 @@ def test_weights_without_the_segmenter_load_and_score_unchanged():
     new = Evaluator(EvaluatorConfig(**SMALL, segmenter=True))
     assert old.segmenter is None and new.segmenter is not None
     # the evaluator's init re-inits every conv; the segmenter's own init (a timid output) must win
-    assert float(new.segmenter.out.weight.std()) < 0.05 and torch.all(new.segmenter.out.bias == MASK_PRIOR)
+    assert float(new.segmenter.out.weight.detach().std()) < 0.05 and torch.all(new.segmenter.out.bias.detach() == MASK_PRIOR)
     new.load_start(old)
     assert new.parameters_new_to(old) == {n for n, _ in new.named_parameters() if n.startswith(("segmenter.", "segment_gate"))}
     x = torch.rand(2, 6, 5, 64, 64) * 2 - 1
