@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from generation.eval.motion import SUMMARY_SIZE, flow_summary, local_flow
+from generation.eval.motion import SUMMARY_SIZE, film_flow, flow_summary
 from generation.eval.motion_mixer import MotionMixer
 from generation.eval.subject_segmenter import SubjectSegmenter, pooled_logits
 from generation.eval.subject_track import TRACK_SIZE, SubjectTrack
@@ -370,10 +370,7 @@ class Evaluator(nn.Module):
         x = self.stem(x)  # (B*T, w0, S/stride, S/stride)
         flow = texture = None
         if self.flow_in is not None and c == 6:  # without previous film frames there is no motion to read
-            prev = clips[:, 3:].transpose(1, 2).reshape(b * t, 3, h, w)
-            cur = rgb.transpose(1, 2).reshape(b * t, 3, h, w)
-            stride = self.config.stem_stride
-            flow, texture = local_flow(prev, cur, cell=stride, window=2 * stride, with_texture=True)  # (B*T, 2 / -, S/stride, S/stride)
+            flow, texture = film_flow(clips, cell=self.config.stem_stride, with_texture=True)  # (B*T, 2 / -, S/stride, S/stride)
             x = x + self.flow_in(flow)
         maps = []
         for block in self.blocks:

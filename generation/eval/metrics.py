@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from generation.eval.clip_input import Clip, FrameSample, check_clip, letterbox, prepare_clip, to_unit
 from generation.eval.evaluator import Evaluator, mirror_index
-from generation.eval.training_examples import cover_target
+from generation.eval.training_examples import at_mask_grid, cover_target
 from generation.precision import choose_precision
 from generation.world.spec import SceneSpec
 from reelgraph.errors import InputError
@@ -130,10 +130,7 @@ def subject_mask_correlation(model: Evaluator, clips: Sequence[FrameSample], bat
         x = torch.stack([prepare_clip(c, cfg.num_frames, cfg.size, cfg.film_diff) for c in part])
         with choose_precision("cpu").autocast():
             reading = model.forward_with_masks(x)[2]
-        truth = torch.stack([cover_target(c, cfg) for c in part])  # (B, T, C, C)
-        g = reading.logits.shape[-1]
-        if truth.shape[-1] != g:
-            truth = F.adaptive_avg_pool2d(truth, g)
+        truth = at_mask_grid(torch.stack([cover_target(c, cfg) for c in part]), reading.logits.shape[-1])  # (B, T, G, G)
         out += cover_correlations(torch.sigmoid(reading.logits.float()), truth)
     return float(np.mean(out)) if out else None
 

@@ -81,6 +81,17 @@ TEXTURED_SHARE = 0.25
 (see ``relative_motion``)."""
 
 
+def film_flow(clips: torch.Tensor, cell: int = 4, with_texture: bool = False
+              ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """Local flow of an evaluator clip (B, 6, T, S, S) (each sample, then the film frame before it)
+    from each film frame to its sample -> (B*T, 2, S/cell, S/cell) (and the texture, as
+    ``local_flow``), fitted over a window of twice the cell: what the evaluator and its segmenter read."""
+    b, _, t, h, w = clips.shape
+    prev = clips[:, 3:].transpose(1, 2).reshape(b * t, 3, h, w)
+    cur = clips[:, :3].transpose(1, 2).reshape(b * t, 3, h, w)
+    return local_flow(prev, cur, cell=cell, window=2 * cell, with_texture=with_texture)
+
+
 def relative_motion(smooth: torch.Tensor, texture: torch.Tensor | None) -> torch.Tensor:
     """(N, 2, H, W) cell motion, (N, H, W) texture or None -> (N, 2, H, W): each cell's motion
     against the background's.

@@ -30,7 +30,7 @@ from generation.eval.clip_input import FrameSample, prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw, spec_labels
 from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator,
                                        mirror_index, save_evaluator)
-from generation.eval.training_examples import make_training_example, maybe_mirror
+from generation.eval.training_examples import at_mask_grid, make_training_example, maybe_mirror
 from generation.precision import choose_precision
 from reelgraph.errors import InputError, ModelUnavailable
 
@@ -321,8 +321,7 @@ def train(cfg: TrainConfig) -> dict:
         mask_loss = segmenter_loss = None
         if reading is not None:
             cover = cover.to(cfg.device)  # (B, T, C, C): the mask grid, or twice it for the segmenter
-            coarse = cover if cover.shape[-1] == reading.logits.shape[-1] else F.avg_pool2d(cover, 2)
-            mask_loss = model.track.mask_loss(reading.logits, coarse)
+            mask_loss = model.track.mask_loss(reading.logits, at_mask_grid(cover, reading.logits.shape[-1]))
             losses.append(cfg.mask_weight * mask_loss)
             if reading.fine is not None:  # the segmenter keeps learning its own mask, whatever its gate
                 segmenter_loss = model.track.mask_loss(reading.fine, cover)

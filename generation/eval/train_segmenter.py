@@ -24,17 +24,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from generation.eval.augment import AugmentConfig
 from generation.eval.clip_input import prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, draw_clip, render_draw
 from generation.eval.evaluator import EvaluatorConfig
 from generation.eval.metrics import cover_correlations
-from generation.eval.motion import local_flow
+from generation.eval.motion import film_flow
 from generation.eval.subject_segmenter import SubjectSegmenter, pooled_logits
 from generation.eval.subject_track import SubjectTrack
-from generation.eval.training_examples import cover_target, make_training_example, maybe_mirror
+from generation.eval.training_examples import at_mask_grid, cover_target, make_training_example, maybe_mirror
 from generation.precision import choose_precision
 from reelgraph.errors import InputError
 
@@ -65,14 +64,6 @@ class SegmenterTrainConfig:
     """The evaluator the segmenter is for: its canvas, frame count and mask grid."""
 
 
-def _flow(x: torch.Tensor) -> torch.Tensor:
-    """(B, 6, T, S, S) -> the local flow (B*T, 2, S/4, S/4) the evaluator hands its segmenter."""
-    b, _, t, h, w = x.shape
-    prev = x[:, 3:].transpose(1, 2).reshape(b * t, 3, h, w)
-    cur = x[:, :3].transpose(1, 2).reshape(b * t, 3, h, w)
-    return local_flow(prev, cur, cell=4, window=8)
-
-
 def _batch(cfg: SegmenterTrainConfig, first: int, count: int, stream: int, rng: np.random.Generator | None
            ) -> tuple[torch.Tensor, torch.Tensor]:
     """Clips ``first ..`` of ``stream`` -> inputs (B, 6, T, S, S) and cover targets (B, T, 2G, 2G)."""
@@ -95,9 +86,10 @@ def mask_correlation(net: SubjectSegmenter, x: torch.Tensor, cover: torch.Tensor
     out = []
     for i in range(0, len(x), 8):
         with torch.no_grad(), choose_precision("cpu", bf16).autocast():
-            fine = net(x[i : i + 8], _flow(x[i : i + 8]))
-        p = torch.sigmoid(pooled_logits(fine)).reshape(min(8, len(x) - i), -1)
-        out += cover_correlations(p, F.avg_pool2d(cover[i : i + 8], 2).reshape(p.shape))
+            fine = net(x[i : i + 8], film_flow(x[i : i + 8]))
+        p = torch.sigmoid(pooled_logits(fine))  # (B*T, G, G)
+        truth = at_mask_grid(cover[i : i + 8], p.shape[-1])  # (B, T, G, G)
+        out += cover_correlations(p.reshape(truth.shape), truth)
     net.train()
     return float(np.mean(out)) if out else float("nan")
 
@@ -140,7 +132,7 @@ def train(cfg: SegmenterTrainConfig) -> dict:
         x, cover = _batch(cfg, cfg.first_clip + step * cfg.clips_per_step, cfg.clips_per_step, TRAIN_STREAM,
                           rng if cfg.augment else None)
         with choose_precision("cpu", cfg.bf16).autocast():
-            fine = net(x, _flow(x))  # (B*T, 2G, 2G)
+            fine = net(x, film_flow(x))  # (B*T, 2G, 2G)
         loss = SubjectTrack.mask_loss(fine, cover.reshape(fine.shape))
         opt.zero_grad(set_to_none=True)
         loss.backward()

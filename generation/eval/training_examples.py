@@ -25,6 +25,14 @@ def cover_grid(model: EvaluatorConfig) -> int:
     return 2 * mask_grid(model) if model.builds_segmenter else mask_grid(model)
 
 
+def at_mask_grid(cover: torch.Tensor, grid: int) -> torch.Tensor:
+    """Cover targets (..., C, C) averaged down to a mask grid of ``grid`` cells (..., G, G): what the
+    12-cell mask is taught and measured against when the target is drawn at the segmenter's 24."""
+    if cover.shape[-1] == grid:
+        return cover
+    return F.adaptive_avg_pool2d(cover.reshape(-1, *cover.shape[-2:]), grid).reshape(*cover.shape[:-2], grid, grid)
+
+
 def cover_target(frames: FrameSample, model: EvaluatorConfig) -> torch.Tensor:
     """The subject cover of the frames the evaluator samples, letterboxed exactly as they are and
     averaged over each cell of ``cover_grid`` -> (T, C, C) in [0, 1]."""

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from generation.eval.evaluator import Evaluator, EvaluatorConfig
-from generation.eval.motion import local_flow
+from generation.eval.motion import film_flow
 from generation.eval.subject_segmenter import SubjectSegmenter, pooled_logits
 from generation.eval.subject_track import MASK_PRIOR, SubjectTrack
 from reelgraph.errors import InputError
@@ -103,9 +103,7 @@ def test_the_segmenter_learns_where_a_moving_subject_is():
     def correlation() -> float:
         net.eval()
         with torch.no_grad():
-            b, _, t, h, w = test_x.shape
-            flow = local_flow(test_x[:, 3:].transpose(1, 2).reshape(b * t, 3, h, w), test_x[:, :3].transpose(1, 2).reshape(b * t, 3, h, w))
-            p = torch.sigmoid(net(test_x, flow)).flatten()
+            p = torch.sigmoid(net(test_x, film_flow(test_x))).flatten()
         net.train()
         return float(torch.corrcoef(torch.stack([p, test_cover.flatten()]))[0, 1])
 
@@ -113,9 +111,8 @@ def test_the_segmenter_learns_where_a_moving_subject_is():
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3)
     for _ in range(60):
         x, cover = _moving_squares(4, g)
-        b, _, t, h, w = x.shape
-        flow = local_flow(x[:, 3:].transpose(1, 2).reshape(b * t, 3, h, w), x[:, :3].transpose(1, 2).reshape(b * t, 3, h, w))
-        loss = SubjectTrack.mask_loss(net(x, flow), cover.reshape(b * t, h // 4, w // 4))
+        fine = net(x, film_flow(x))
+        loss = SubjectTrack.mask_loss(fine, cover.reshape(fine.shape))
         opt.zero_grad()
         loss.backward()
         opt.step()
