@@ -52,7 +52,7 @@ def render_throughput(width: int, height: int, clips: int = 6, frames: int = 48)
          cpu_seconds=round(cpu, 3), frames_per_cpu_s=round(clips * frames / cpu, 1))
 
 
-def evaluator_cases(n: int, weights: list[Path], throughput: bool = True, mirror: bool = True) -> None:
+def evaluator_cases(n: int, weights: list[Path], throughput: bool = True, mirror: bool = True, opening: bool = True) -> None:
     """Accuracy of each evaluator in ``weights`` on the same ``n`` fresh clips (rendered once per
     distinct way of reading them, so two checkpoints are compared on identical frames), then the
     throughput of the first."""
@@ -63,10 +63,10 @@ def evaluator_cases(n: int, weights: list[Path], throughput: bool = True, mirror
         key = (model.config.num_frames, model.config.film_diff)
         if key not in rendered:  # the frames this evaluator reads, with the subject's cover
             rendered[key] = [render_draw(d, model.config, cover=True) for d in draws]
-        acc = attribute_accuracy(model, rendered[key], [d.spec for d in draws], mirror=mirror)
+        acc = attribute_accuracy(model, rendered[key], [d.spec for d in draws], mirror=mirror, opening=opening)
         mask = subject_mask_correlation(model, rendered[key])
         emit("evaluator_accuracy", clips=n, seed_stream=TEST_STREAM, weights=str(w), precision=choose_precision("cpu").name,
-             reading="clip and mirror" if mirror else "clip only",
+             reading=("clip and mirror" if mirror else "clip only") + (", long clips' opening too" if opening else ""),
              per_attribute=acc.per_attribute, mean=round(acc.mean, 4), worst=round(acc.worst, 4),
              subject_mask_correlation=None if mask is None else round(mask, 4),
              weights_bytes=Path(w).stat().st_size, parameters=sum(p.numel() for p in model.parameters()))
@@ -102,6 +102,9 @@ def main() -> None:
     ap.add_argument("--no-throughput", action="store_true", help="accuracy only (skip the throughput cases)")
     ap.add_argument("--no-mirror", action="store_true",
                     help="read each clip once, not also mirrored (how figures before session 15 were measured)")
+    ap.add_argument("--no-opening", action="store_true",
+                    help="read long clips once over their whole length, not also over their opening 2.5 s "
+                         "(how figures before session 20 were measured)")
     ap.add_argument("--cases", nargs="+", default=["render", "evaluator"], choices=["render", "evaluator"])
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -109,7 +112,7 @@ def main() -> None:
         render_throughput(128, 72)
         render_throughput(256, 144)
     if "evaluator" in args.cases:
-        evaluator_cases(args.clips, args.weights, not args.no_throughput, not args.no_mirror)
+        evaluator_cases(args.clips, args.weights, not args.no_throughput, not args.no_mirror, not args.no_opening)
 
 
 if __name__ == "__main__":

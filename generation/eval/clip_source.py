@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generation.eval.clip_input import FrameSample, frames_needed
+from generation.eval.clip_input import OPENING_S, FrameSample, frames_needed, opening_frames
 from generation.eval.evaluator import EvaluatorConfig
 from generation.world.spec import SceneSpec
 
@@ -56,24 +56,30 @@ def draw_clip(stream: int, index: int, long_side: tuple[int, int] = (96, 160), m
     return ClipDraw(spec=spec, width=width, height=height, total_frames=total, fps=fps, seed=int(rng.integers(2**31)))
 
 
-def render_draw(draw: ClipDraw, reader: EvaluatorConfig | None = None, cover: bool = False) -> FrameSample:
+def render_draw(draw: ClipDraw, reader: EvaluatorConfig | None = None, cover: bool = False,
+                opening_s: float = OPENING_S) -> FrameSample:
     """Only the frames of the whole clip that an evaluator of config ``reader`` (default: the
     default config) reads. Rendering just those (the world draws any instant directly) makes an 8-s
     clip as cheap as a 1-s one, and the evaluator reads them exactly as it would the whole clip.
-    With ``cover``, also how much of each pixel the subjects cover (``FrameSample.cover``)."""
+    A long clip also carries the frames of its opening reading (``clip_input.opening_frames``;
+    ``opening_s=0``: none, as training wants). With ``cover``, also how much of each pixel the
+    subjects cover (``FrameSample.cover``)."""
     from generation.world.render import Scene
 
     reader = reader or EvaluatorConfig()
-    wanted = frames_needed(draw.total_frames, reader.num_frames, reader.film_diff)
+    opening = opening_frames(draw.total_frames, draw.fps, opening_s)
+    wanted = frames_needed(draw.total_frames, reader.num_frames, reader.film_diff, opening)
     scene = Scene(draw.spec, width=draw.width, height=draw.height, num_frames=draw.total_frames, fps=draw.fps, seed=draw.seed)
     if not cover:
-        return FrameSample(frames=np.stack([scene.frame(i) for i in wanted]), index=wanted, total=draw.total_frames)
+        return FrameSample(frames=np.stack([scene.frame(i) for i in wanted]), index=wanted, total=draw.total_frames,
+                           opening=opening)
     frames, covers = [], []
     buf = np.empty((draw.height, draw.width), np.float32)
     for i in wanted:
         frames.append(scene.frame(i, cover=buf))
         covers.append(np.rint(buf * 255.0).astype(np.uint8))
-    return FrameSample(frames=np.stack(frames), index=wanted, total=draw.total_frames, cover=np.stack(covers))
+    return FrameSample(frames=np.stack(frames), index=wanted, total=draw.total_frames, cover=np.stack(covers),
+                       opening=opening)
 
 
 def spec_labels(spec: SceneSpec, heads: dict[str, list[str]]) -> dict[str, int]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from generation.eval.clip_input import Clip, FrameSample
 from generation.eval.evaluator import Evaluator, load_evaluator
 from generation.eval.metrics import predict
 from generation.world.spec import SCORED_ATTRIBUTES
@@ -56,14 +57,17 @@ def _understood_attributes(parsed) -> list[str]:
     return [n for n in SCORED_ATTRIBUTES if n in parsed.understood]
 
 
-def score_frames(frames: np.ndarray, prompt: str, model: Evaluator | None = None) -> ClipScore:
-    """Score uint8 frames (T, H, W, 3) of any size and length against ``prompt``."""
+def score_frames(frames: Clip, prompt: str, model: Evaluator | None = None, fps: float | None = None) -> ClipScore:
+    """Score uint8 frames (T, H, W, 3) of any size and length, or the sampled frames of a clip, against
+    ``prompt``. Given the whole clip's ``fps``, a long clip's opening seconds are read a second time
+    (``clip_input.opening_frames``)."""
     from generation.world.parse import parse_prompt
 
     model = model or load_evaluator()
     parsed = parse_prompt(prompt)
     asked_names = _understood_attributes(parsed)
-    probs, _ = predict(model, [frames])
+    clip = frames if isinstance(frames, FrameSample) else FrameSample.whole(frames, fps)
+    probs, _ = predict(model, [clip])
     rows: list[AttributeScore] = []
     heads = model.config.heads
     for name in [n for n in SCORED_ATTRIBUTES if n in heads] + [n for n in heads if n not in SCORED_ATTRIBUTES]:
@@ -84,21 +88,23 @@ def score_frames(frames: np.ndarray, prompt: str, model: Evaluator | None = None
     )
 
 
-def read_clip_for_eval(path: Path, long_side: int = 160) -> np.ndarray:
+def read_clip_for_eval(path: Path, long_side: int = 160) -> tuple[np.ndarray, float]:
     """Decode a video file at a small size (long side ``long_side`` px, aspect kept) for the
-    evaluator, which reads 64-px frames anyway: decoding small is far cheaper than resizing later."""
+    evaluator, which reads 64-px frames anyway: decoding small is far cheaper than resizing later.
+    Returns the frames and the file's frame rate."""
     from generation.video_io import probe_video, read_video
 
     info = probe_video(Path(path))
     scale = min(1.0, long_side / max(info.width, info.height))
     w = max(2, 2 * round(info.width * scale / 2))
     h = max(2, 2 * round(info.height * scale / 2))
-    return read_video(Path(path), size=(w, h))
+    return read_video(Path(path), size=(w, h)), info.fps
 
 
 def score_file(path: Path, prompt: str, model: Evaluator | None = None) -> ClipScore:
     """Score a video file (any container PyAV reads) against ``prompt``."""
-    return score_frames(read_clip_for_eval(path), prompt, model)
+    frames, fps = read_clip_for_eval(path)
+    return score_frames(frames, prompt, model, fps=fps)
 
 
 def format_score(result: ClipScore) -> str:

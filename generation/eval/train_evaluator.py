@@ -117,7 +117,7 @@ class ClipStream(IterableDataset):
             for _ in range(cfg.fresh_per_batch):
                 draw = draw_clip(TRAIN_STREAM, index, max_duration_s=cfg.max_duration_s)
                 index += nw
-                frames = render_draw(draw, cfg.model, cover=cfg.model.subject_track)
+                frames = render_draw(draw, cfg.model, cover=cfg.model.subject_track, opening_s=0.0)
                 labels = list(spec_labels(draw.spec, heads).values())
                 if len(ring) < cfg.ring:
                     ring.append((frames, labels))
@@ -149,7 +149,7 @@ def heldout_set(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
     xs, ys = [], []
     for i in range(cfg.heldout_clips):
         draw = draw_clip(HELDOUT_STREAM, i, max_duration_s=cfg.max_duration_s)
-        xs.append(prepare_clip(render_draw(draw, cfg.model), cfg.model.num_frames, cfg.model.size, cfg.model.film_diff))
+        xs.append(prepare_clip(render_draw(draw, cfg.model, opening_s=0.0), cfg.model.num_frames, cfg.model.size, cfg.model.film_diff))
         ys.append(list(spec_labels(draw.spec, cfg.model.heads).values()))
     x, y = torch.stack(xs), torch.tensor(ys, dtype=torch.int64)
     save_file({"x": x, "y": y}, str(cache))

@@ -70,7 +70,7 @@ def _batch(cfg: SegmenterTrainConfig, first: int, count: int, stream: int, rng: 
     xs, covers = [], []
     aug = AugmentConfig()
     for i in range(first, first + count):
-        frames = render_draw(draw_clip(stream, i), cfg.model, cover=True)
+        frames = render_draw(draw_clip(stream, i), cfg.model, cover=True, opening_s=0.0)
         if rng is None:
             x, cover = prepare_clip(frames, cfg.model.num_frames, cfg.model.size, True), cover_target(frames, cfg.model)
         else:

@@ -105,3 +105,59 @@ def test_subject_mask_correlation_follows_the_cover(model):
     shifted = torch.roll(truth, 4, dims=-1)
     assert cover_correlations(truth, truth) == pytest.approx([1.0, 1.0])  # clip 2 has no subject: left out
     assert max(cover_correlations(shifted, truth)) < 0.1
+
+
+def test_a_long_clips_opening_is_read_as_the_shorter_clip_it_is():
+    """A long clip of known rate carries its opening 2.5 s, and that reading is exactly the reading
+    of the same scene rendered as a 2.5-s clip (the world's time does not depend on clip length);
+    short clips and clips of unknown rate get no opening reading."""
+    from generation.eval.clip_input import OPENING_S, FrameSample, opening_frames, prepare_clip
+    from reelgraph.errors import InputError
+
+    assert opening_frames(240, 24.0) == round(OPENING_S * 24)
+    assert opening_frames(70, 24.0) is None  # under 1.25 openings
+    assert opening_frames(240, None) is None and opening_frames(240, 24.0, opening_s=0.0) is None
+    cfg = load_evaluator().config
+    draw = replace(draw_clip(TEST_STREAM, 3), fps=24.0, total_frames=150)
+    sample = render_draw(draw, cfg)
+    assert sample.opening == 60
+    short = render_draw(replace(draw, total_frames=60), cfg, opening_s=0.0)
+    assert short.opening is None
+    opening = prepare_clip(sample, cfg.num_frames, cfg.size, cfg.film_diff, span=sample.opening)
+    assert np.array_equal(opening.numpy(), prepare_clip(short, cfg.num_frames, cfg.size, cfg.film_diff).numpy())
+    assert not np.array_equal(opening.numpy(), prepare_clip(sample, cfg.num_frames, cfg.size, cfg.film_diff).numpy())
+    assert render_draw(draw, cfg, opening_s=0.0).opening is None
+    whole = FrameSample.whole(np.zeros((100, 8, 8, 3), np.uint8), fps=24.0)
+    assert whole.opening == 60 and whole.index == tuple(range(100))
+    assert FrameSample.whole(np.zeros((100, 8, 8, 3), np.uint8), fps=None).opening is None
+    with pytest.raises(InputError, match="first 200 frames"):
+        prepare_clip(np.zeros((100, 8, 8, 3), np.uint8), 4, 16, span=200)
+
+
+def test_prediction_combines_the_whole_and_opening_readings():
+    """A clip read whole and over its opening gets the renormalised geometric mean of the two
+    readings (each as ``predict`` gives it for that clip alone); a clip without an opening, in the
+    same batch, keeps its single reading; ``opening=False`` reads every clip once."""
+    import torch
+
+    from generation.eval.clip_input import FrameSample
+    from generation.eval.evaluator import Evaluator, EvaluatorConfig
+    from generation.eval.metrics import predict
+
+    torch.manual_seed(0)
+    model = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16)).eval()
+    frames = np.random.default_rng(1).integers(0, 256, (90, 36, 64, 3), dtype=np.uint8)
+    long = FrameSample.whole(frames, fps=24.0)
+    assert long.opening == 60
+    short = frames[:30]
+    both, feats = predict(model, [short, long, short], batch=2)  # readings straddle batches
+    alone, alone_feats = predict(model, [frames, frames[:60], short])
+    once, once_feats = predict(model, [short, long, short], opening=False)
+    for name in both:
+        p = np.sqrt(alone[name][0] * alone[name][1])
+        assert np.allclose(both[name][1], p / p.sum(), atol=2e-3)
+        assert np.allclose(both[name][[0, 2]], alone[name][[2, 2]], atol=2e-3)
+        assert np.allclose(once[name][1], alone[name][0], atol=2e-3)
+    assert not np.allclose(both["subject_motion"][1], once["subject_motion"][1], atol=1e-4)
+    assert feats.shape == (3, 16) and np.allclose(feats[1], alone_feats[0], atol=1e-4)
+    assert np.allclose(feats, once_feats, atol=1e-4)

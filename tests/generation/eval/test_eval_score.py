@@ -85,3 +85,27 @@ def test_cli_eval_rejects_non_video(tmp_path, capsys):
     bad.write_text("not a video")
     assert main(["eval", str(bad), "--prompt", "a dog"]) == 2
     assert "not a video" in capsys.readouterr().err
+
+
+def test_scoring_a_file_reads_a_long_clips_opening_too(tmp_path, model):
+    """A 4-s file is scored with its opening 2.5 s read as well (its frame rate comes from the file);
+    the same frames without a rate are read once, whole, and score differently."""
+    from generation.eval.score import read_clip_for_eval, score_file
+    from generation.video_io import write_video
+    from generation.world.render import render_clip
+
+    spec = draw_clip(TEST_STREAM, 30_001).spec
+    path = tmp_path / "long.mp4"
+    write_video(path, render_clip(spec, width=160, height=90, num_frames=96, fps=24.0, seed=5), fps=24)
+    prompt = caption(spec, "detailed", np.random.default_rng(1))
+    frames, fps = read_clip_for_eval(path)
+    assert fps == pytest.approx(24.0) and len(frames) == 96
+    from_file = score_file(path, prompt, model)
+    with_opening = score_frames(frames, prompt, model, fps=fps)
+    whole_only = score_frames(frames, prompt, model)
+
+    def conf(score):
+        return np.array([a.confidence for a in score.attributes])
+
+    assert np.allclose(conf(from_file), conf(with_opening), atol=1e-6)
+    assert not np.allclose(conf(with_opening), conf(whole_only), atol=1e-4)
