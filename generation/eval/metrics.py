@@ -60,7 +60,7 @@ def predict(model: Evaluator, clips: Iterable[Clip], batch: int = 32, mirror: bo
             if mirrored is not None:
                 p = 0.5 * (p + mirrored[name].float().softmax(-1)[:, swap[name]])
             probs[name].append(p)
-        feats.append(f.float())
+        feats.append(f)
         pending.clear()
 
     def read(clip: Clip, span: int | None) -> None:
@@ -95,8 +95,7 @@ def _combine_readings(p: torch.Tensor, owner: torch.Tensor, count: int) -> np.nd
         return p.numpy()
     logs = torch.zeros(count, p.shape[1]).index_add_(0, owner, p.clamp_min(1e-8).log())
     combined = (logs / readings[:, None]).softmax(-1)
-    once = readings == 1
-    combined[once] = p[torch.nonzero(readings[owner] == 1).squeeze(1)]
+    combined[readings == 1] = p[readings[owner] == 1]  # both in clip order
     return combined.numpy()
 
 
