@@ -24,7 +24,7 @@ from reelgraph.errors import InputError
 
 
 @torch.no_grad()
-def predict(model: Evaluator, clips: Iterable[Clip], batch: int = 32, mirror: bool = True,
+def predict(model: Evaluator, clips: Iterable[Clip], batch: int = 4, mirror: bool = True,
             opening: bool = True) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Run the evaluator over uint8 clips (each (T, H, W, 3), any shape, or the sampled frames of one).
 
@@ -39,6 +39,9 @@ def predict(model: Evaluator, clips: Iterable[Clip], batch: int = 32, mirror: bo
     two readings are combined by the mean of their log-probabilities (a geometric mean, renormalised).
 
     Features (for the Fréchet distance and temporal consistency) are those of the whole clip as given.
+    ``batch`` readings go through the network at once: small batches keep the activations in cache
+    (v28, one thread, bf16, 96 clips read whole and mirrored: 19.1 clips/s at 4, 17.5 at 8, 14.6 at
+    16, 12.2 at 32, 17.7 at 1; session 20).
     Returns ({attribute: probabilities (N, n_classes)}, features (N, feature_dim))."""
     cfg = model.config
     swap = mirror_index(cfg.heads)
