@@ -25,7 +25,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from generation.eval.clip_source import TEST_STREAM, draw_clip, render_draw  # noqa: E402
+from generation.eval.clip_source import HELDOUT_STREAM, TEST_STREAM, draw_clip, render_draw  # noqa: E402
 from generation.eval.evaluator import SHIPPED_WEIGHTS, Evaluator, load_evaluator  # noqa: E402
 from generation.eval.metrics import attribute_accuracy, predict, subject_mask_correlation  # noqa: E402
 from generation.precision import choose_precision  # noqa: E402
@@ -52,11 +52,12 @@ def render_throughput(width: int, height: int, clips: int = 6, frames: int = 48)
          cpu_seconds=round(cpu, 3), frames_per_cpu_s=round(clips * frames / cpu, 1))
 
 
-def evaluator_cases(n: int, weights: list[Path], throughput: bool = True, mirror: bool = True, opening: bool = True) -> None:
+def evaluator_cases(n: int, weights: list[Path], throughput: bool = True, mirror: bool = True, opening: bool = True,
+                    stream: int = TEST_STREAM) -> None:
     """Accuracy of each evaluator in ``weights`` on the same ``n`` fresh clips (rendered once per
     distinct way of reading them, so two checkpoints are compared on identical frames), then the
     throughput of the first."""
-    draws = [draw_clip(TEST_STREAM, i) for i in range(n)]
+    draws = [draw_clip(stream, i) for i in range(n)]
     rendered: dict[tuple[int, bool], list] = {}
     for w in weights:
         model = load_evaluator(w)
@@ -65,7 +66,7 @@ def evaluator_cases(n: int, weights: list[Path], throughput: bool = True, mirror
             rendered[key] = [render_draw(d, model.config, cover=True) for d in draws]
         acc = attribute_accuracy(model, rendered[key], [d.spec for d in draws], mirror=mirror, opening=opening)
         mask = subject_mask_correlation(model, rendered[key])
-        emit("evaluator_accuracy", clips=n, seed_stream=TEST_STREAM, weights=str(w), precision=choose_precision("cpu").name,
+        emit("evaluator_accuracy", clips=n, seed_stream=stream, weights=str(w), precision=choose_precision("cpu").name,
              reading=("clip and mirror" if mirror else "clip only") + (", long clips' opening too" if opening else ""),
              per_attribute=acc.per_attribute, mean=round(acc.mean, 4), worst=round(acc.worst, 4),
              subject_mask_correlation=None if mask is None else round(mask, 4),
@@ -108,6 +109,9 @@ def main() -> None:
     ap.add_argument("--no-opening", action="store_true",
                     help="read long clips once over their whole length, not also over their opening 2.5 s "
                          "(how figures before session 20 were measured)")
+    ap.add_argument("--stream", choices=["test", "heldout"], default="test",
+                    help="which fresh clips to score: the test stream (the issue's figure) or the held-out stream, "
+                         "to choose between candidate checkpoints without wearing out the test clips")
     ap.add_argument("--cases", nargs="+", default=["render", "evaluator"], choices=["render", "evaluator"])
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -115,7 +119,8 @@ def main() -> None:
         render_throughput(128, 72)
         render_throughput(256, 144)
     if "evaluator" in args.cases:
-        evaluator_cases(args.clips, args.weights, not args.no_throughput, not args.no_mirror, not args.no_opening)
+        evaluator_cases(args.clips, args.weights, not args.no_throughput, not args.no_mirror, not args.no_opening,
+                        HELDOUT_STREAM if args.stream == "heldout" else TEST_STREAM)
 
 
 if __name__ == "__main__":
