@@ -1,12 +1,15 @@
 """The procedural world and its evaluator, one JSON object per case.
 
     python bench/world.py [--clips 200] [--cases render evaluator] [--weights A.safetensors [B.safetensors ...]]
+                          [--stream test|heldout] [--no-mirror] [--no-opening] [--no-throughput]
 
 Cases: render throughput on one thread at 128x72 and 256x144 (24 fps, 2-s clips of varied specs);
 an evaluator's accuracy per attribute on fresh clips of the test seed stream (never used in
-training; with several ``--weights``, each on the same rendered clips) and how well its subject
-mask follows the renderer's cover (``subject_mask_correlation``); evaluator throughput
-(clips/s, decoding excluded, 8-frame resampling included) at batch 1 and batch 32. On a shared machine wall-clock rates depend on the load, so every case also reports
+training; ``--stream heldout`` scores the held-out stream instead, for choosing between candidates;
+with several ``--weights``, each on the same rendered clips) and how well its subject mask follows
+the renderer's cover (``subject_mask_correlation``); evaluator throughput (clips/s, decoding
+excluded, the evaluator's frame sampling included) at batches of 4 and 32 and at batch 1. On a
+shared machine wall-clock rates depend on the load, so every case also reports
 the CPU seconds this (single-threaded) process used.
 """
 
