@@ -137,12 +137,13 @@ def test_a_long_clips_opening_is_read_as_the_shorter_clip_it_is():
 def test_prediction_combines_the_whole_and_opening_readings():
     """A clip read whole and over its opening gets the renormalised geometric mean of the two
     readings (each as ``predict`` gives it for that clip alone); a clip without an opening, in the
-    same batch, keeps its single reading; ``opening=False`` reads every clip once."""
+    same batch, keeps its single reading; ``opening=False`` reads every clip once. Clouds keep the
+    whole-clip reading."""
     import torch
 
     from generation.eval.clip_input import FrameSample
     from generation.eval.evaluator import Evaluator, EvaluatorConfig
-    from generation.eval.metrics import predict
+    from generation.eval.metrics import WHOLE_READING_ONLY, predict
 
     torch.manual_seed(0)
     model = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16)).eval()
@@ -153,7 +154,10 @@ def test_prediction_combines_the_whole_and_opening_readings():
     both, feats = predict(model, [short, long, short], batch=2)  # readings straddle batches
     alone, alone_feats = predict(model, [frames, frames[:60], short])
     once, once_feats = predict(model, [short, long, short], opening=False)
-    for name in both:
+    assert WHOLE_READING_ONLY == {"clouds"}
+    assert np.allclose(both["clouds"], once["clouds"], atol=2e-3)
+    assert np.allclose(both["clouds"][1], alone["clouds"][0], atol=2e-3)
+    for name in set(both) - WHOLE_READING_ONLY:
         p = np.sqrt(alone[name][0] * alone[name][1])
         assert np.allclose(both[name][1], p / p.sum(), atol=2e-3)
         assert np.allclose(both[name][[0, 2]], alone[name][[2, 2]], atol=2e-3)
