@@ -7,7 +7,8 @@ Cases: render throughput on one thread at 128x72 and 256x144 (24 fps, 2-s clips 
 an evaluator's accuracy per attribute on fresh clips of the test seed stream (never used in
 training; ``--stream heldout`` scores the held-out stream instead, for choosing between candidates;
 with several ``--weights``, each on the same rendered clips) and how well its subject mask follows
-the renderer's cover (``subject_mask_correlation``); evaluator throughput (clips/s, decoding
+the renderer's cover (``subject_mask_correlation``), with each attribute's four most frequent
+misreads ("asked -> read": clips); evaluator throughput (clips/s, decoding
 excluded, the evaluator's frame sampling included) at batches of 4 and 32 and at batch 1. On a
 shared machine wall-clock rates depend on the load, so every case also reports
 the CPU seconds this (single-threaded) process used.
@@ -72,6 +73,7 @@ def evaluator_cases(n: int, weights: list[Path], throughput: bool = True, mirror
         emit("evaluator_accuracy", clips=n, seed_stream=stream, weights=str(w), precision=choose_precision("cpu").name,
              reading=("clip and mirror" if mirror else "clip only") + (", long clips' opening too" if opening else ""),
              per_attribute=acc.per_attribute, mean=round(acc.mean, 4), worst=round(acc.worst, 4),
+             misreads={name: dict(list(pairs.items())[:4]) for name, pairs in acc.misreads.items() if pairs},
              subject_mask_correlation=None if mask is None else round(mask, 4),
              weights_bytes=Path(w).stat().st_size, parameters=sum(p.numel() for p in model.parameters()))
     if throughput:

@@ -8,8 +8,9 @@ layer (``Evaluator.features``), L2-normalised where a cosine is taken.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -125,6 +126,9 @@ class AttributeAccuracy:
     mean: float
     worst: float
     clips: int
+    misreads: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per attribute, "asked -> read" -> how many clips, most frequent first: which confusions make
+    up the misses (what a reader of the figures asks next)."""
 
 
 def attribute_accuracy(model: Evaluator, clips: Sequence[Clip], specs: Sequence[SceneSpec],
@@ -134,11 +138,15 @@ def attribute_accuracy(model: Evaluator, clips: Sequence[Clip], specs: Sequence[
     if len(clips) != len(specs):
         raise InputError(f"{len(clips)} clips but {len(specs)} specs; give one spec per clip")
     probs, _ = predict(model, clips, mirror=mirror, opening=opening)
-    per = {}
+    per, misreads = {}, {}
     for name, classes in model.config.heads.items():
         asked = np.array([classes.index(getattr(s, name).value) for s in specs])
-        per[name] = float((probs[name].argmax(-1) == asked).mean())
-    return AttributeAccuracy(per_attribute=per, mean=float(np.mean(list(per.values()))), worst=min(per.values()), clips=len(clips))
+        read = probs[name].argmax(-1)
+        per[name] = float((read == asked).mean())
+        pairs = Counter(f"{classes[a]} -> {classes[r]}" for a, r in zip(asked, read) if a != r)
+        misreads[name] = dict(pairs.most_common())
+    return AttributeAccuracy(per_attribute=per, mean=float(np.mean(list(per.values()))), worst=min(per.values()),
+                             clips=len(clips), misreads=misreads)
 
 
 # ------------------------------------------------------------------------------------------------

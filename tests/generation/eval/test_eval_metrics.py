@@ -165,3 +165,31 @@ def test_prediction_combines_the_whole_and_opening_readings():
     assert not np.allclose(both["subject_motion"][1], once["subject_motion"][1], atol=1e-4)
     assert feats.shape == (3, 16) and np.allclose(feats[1], alone_feats[0], atol=1e-4)
     assert np.allclose(feats, once_feats, atol=1e-4)
+
+
+def test_attribute_accuracy_counts_each_misread_by_what_was_asked_and_what_was_read():
+    """The misreads add up to the misses of each attribute and name classes by their values, most
+    frequent first, so a benchmark can say which confusions make up a figure."""
+    import torch
+
+    from generation.eval.evaluator import Evaluator, EvaluatorConfig
+    from generation.eval.metrics import attribute_accuracy, predict
+    from generation.world.sample import sample_spec
+
+    torch.manual_seed(0)
+    model = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16)).eval()
+    rng = np.random.default_rng(3)
+    clips = [rng.integers(0, 256, (20, 36, 64, 3), dtype=np.uint8) for _ in range(6)]
+    specs = [sample_spec(rng) for _ in clips]
+    result = attribute_accuracy(model, clips, specs)
+    probs, _ = predict(model, clips)
+    for name, classes in model.config.heads.items():
+        asked = [getattr(s, name).value for s in specs]
+        read = [classes[i] for i in probs[name].argmax(-1)]
+        misses = sum(a != r for a, r in zip(asked, read))
+        assert result.per_attribute[name] == pytest.approx(1 - misses / len(clips))
+        assert sum(result.misreads[name].values()) == misses
+        assert list(result.misreads[name].values()) == sorted(result.misreads[name].values(), reverse=True)
+        for pair, n in result.misreads[name].items():
+            a, r = pair.split(" -> ")
+            assert a != r and n == sum(x == a and y == r for x, y in zip(asked, read))

@@ -27,4 +27,5 @@ def test_shipped_evaluator_reads_every_attribute_of_fresh_clips():
     draws = [draw_clip(TEST_STREAM, i) for i in range(200)]
     result = attribute_accuracy(model, [render_draw(d, model.config) for d in draws], [d.spec for d in draws])
     low = {k: v for k, v in result.per_attribute.items() if v < 0.97}
-    assert not low, f"attributes below 0.97: {low} (all: {result.per_attribute})"
+    misreads = {k: result.misreads[k] for k in low}
+    assert not low, f"attributes below 0.97: {low} (all: {result.per_attribute}; their misreads: {misreads})"
