@@ -96,8 +96,10 @@ def predict(model: Evaluator, clips: Iterable[Clip], batch: int = 4, mirror: boo
         raise InputError("no clips were given to the evaluator")
     owner = torch.tensor(owners)
     first = torch.tensor(whole)
-    out = {name: torch.cat(p)[first].numpy() if name in WHOLE_READING_ONLY else _combine_readings(torch.cat(p), owner, count)
-           for name, p in probs.items()}
+    out = {}
+    for name, p in probs.items():
+        readings = torch.cat(p)
+        out[name] = readings[first].numpy() if name in WHOLE_READING_ONLY else _combine_readings(readings, owner, count)
     return out, torch.cat(feats)[first].numpy()
 
 
