@@ -133,6 +133,25 @@ class AttributeAccuracy:
     up the misses (what a reader of the figures asks next)."""
 
 
+def read_back(probs: dict[str, np.ndarray], specs: Sequence[SceneSpec], heads: dict[str, list[str]]
+              ) -> tuple[dict[str, float], dict[str, Counter[tuple[str, str]]]]:
+    """Per attribute of ``heads``, the share of clips whose most probable class (``probs`` as
+    ``predict`` gives them) is the value their spec asked for, and how often each (asked, read) pair
+    of a miss occurred: the one comparison behind every adherence figure."""
+    accuracy, misreads = {}, {}
+    for name, classes in heads.items():
+        asked = [_asked(s, name) for s in specs]
+        read = [classes[int(k)] for k in probs[name].argmax(-1)]
+        accuracy[name] = float(np.mean([a == r for a, r in zip(asked, read)]))
+        misreads[name] = Counter((a, r) for a, r in zip(asked, read) if a != r)
+    return accuracy, misreads
+
+
+def _asked(spec: SceneSpec, name: str) -> str:
+    v = getattr(spec, name)
+    return v.value if hasattr(v, "value") else str(v)
+
+
 def attribute_accuracy(model: Evaluator, clips: Sequence[Clip], specs: Sequence[SceneSpec],
                        mirror: bool = True, opening: bool = True) -> AttributeAccuracy:
     """How often the evaluator reads back each scored attribute of the spec a clip was asked for
@@ -140,13 +159,8 @@ def attribute_accuracy(model: Evaluator, clips: Sequence[Clip], specs: Sequence[
     if len(clips) != len(specs):
         raise InputError(f"{len(clips)} clips but {len(specs)} specs; give one spec per clip")
     probs, _ = predict(model, clips, mirror=mirror, opening=opening)
-    per, misreads = {}, {}
-    for name, classes in model.config.heads.items():
-        asked = np.array([classes.index(getattr(s, name).value) for s in specs])
-        read = probs[name].argmax(-1)
-        per[name] = float((read == asked).mean())
-        pairs = Counter(f"{classes[a]} -> {classes[r]}" for a, r in zip(asked, read) if a != r)
-        misreads[name] = dict(pairs.most_common())
+    per, pairs = read_back(probs, specs, model.config.heads)
+    misreads = {name: {f"{a} -> {r}": n for (a, r), n in counts.most_common()} for name, counts in pairs.items()}
     return AttributeAccuracy(per_attribute=per, mean=float(np.mean(list(per.values()))), worst=min(per.values()),
                              clips=len(clips), misreads=misreads)
 

@@ -13,7 +13,6 @@ reference set of the Fréchet distance.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from generation.eval.clip_source import QUALITY_STREAM
 from generation.eval.evaluator import Evaluator
-from generation.eval.metrics import frechet_distance_from_features, predict, temporal_consistency
+from generation.eval.metrics import frechet_distance_from_features, predict, read_back, temporal_consistency
 from generation.world.spec import SceneSpec
 from reelgraph.errors import InputError
 
@@ -102,24 +101,14 @@ class SetScore:
         }
 
 
-def _value(spec: SceneSpec, name: str) -> str:
-    v = getattr(spec, name)
-    return v.value if hasattr(v, "value") else str(v)
-
-
 def score_clips(model: Evaluator, clips: Sequence[np.ndarray], specs: Sequence[SceneSpec], top_confusions: int = 3) -> SetScore:
     """Score uint8 clips (each (T, H, W, 3), any size/length) against the specs they were asked for:
     one evaluator pass for accuracy and features, one per-frame pass per clip for temporal consistency."""
     if len(clips) != len(specs):
         raise InputError(f"{len(clips)} clips but {len(specs)} specs; give one spec per clip")
     probs, feats = predict(model, clips)
-    accuracy, confusions = {}, {}
-    for name, classes in model.config.heads.items():
-        asked = [_value(s, name) for s in specs]
-        seen = [classes[int(k)] for k in probs[name].argmax(-1)]
-        accuracy[name] = float(np.mean([a == b for a, b in zip(asked, seen)]))
-        wrong = Counter((a, b) for a, b in zip(asked, seen) if a != b)
-        confusions[name] = [(a, b, n) for (a, b), n in wrong.most_common(top_confusions)]
+    accuracy, misreads = read_back(probs, specs, model.config.heads)
+    confusions = {name: [(a, b, n) for (a, b), n in pairs.most_common(top_confusions)] for name, pairs in misreads.items()}
     tc = [temporal_consistency(model, c) for c in clips]
     return SetScore(
         accuracy=accuracy, mean_accuracy=float(np.mean(list(accuracy.values()))),
