@@ -154,3 +154,24 @@ def test_mirrored_examples_swap_left_and_right():
     assert ml[names.index("setting")] == labels[names.index("setting")]
     same = maybe_mirror(x, cover, labels, swap, AugmentConfig(p_mirror=0.0), np.random.default_rng(0))
     assert same[0] is x and same[2] == labels
+
+
+def test_hard_clip_weighting_shifts_the_loss_to_misread_clips_and_keeps_its_scale():
+    import torch
+    import torch.nn.functional as F
+
+    from generation.eval.train_evaluator import attribute_loss
+
+    logits = torch.tensor([[6.0, 0.0, 0.0], [6.0, 0.0, 0.0], [0.0, 6.0, 0.0], [0.5, 0.0, 0.0]], requires_grad=True)
+    target = torch.tensor([0, 0, 0, 0])  # two easy clips, one misread, one unsure
+    plain = attribute_loss(logits, target, 0.05, 0.0)
+    assert torch.allclose(plain, F.cross_entropy(logits, target, label_smoothing=0.05))
+    (grad_plain,) = torch.autograd.grad(plain, logits)
+    hard = attribute_loss(logits, target, 0.05, 0.5)
+    (grad_hard,) = torch.autograd.grad(hard, logits)
+    # the misread clip's share of the gradient grows, the easy clips' shrinks
+    share = lambda g: g.norm(dim=1) / g.norm(dim=1).sum()  # noqa: E731
+    assert share(grad_hard)[2] > share(grad_plain)[2] and share(grad_hard)[0] < share(grad_plain)[0]
+    # weights average 1: a batch the network reads equally well on every clip loses exactly as before
+    same = torch.tensor([[2.0, 0.0, 0.0]] * 4)
+    assert torch.allclose(attribute_loss(same, target, 0.05, 0.5), F.cross_entropy(same, target, label_smoothing=0.05))
