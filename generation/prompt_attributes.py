@@ -35,8 +35,7 @@ def prompt_attributes(prompts: Sequence[str], vocab: dict[str, list[str]]) -> to
             if parsed is None or name not in parsed.understood:
                 row.append(0)
                 continue
-            value = getattr(parsed.spec, name)
-            value = value.value if hasattr(value, "value") else str(value)
+            value = parsed.spec.value_name(name)
             row.append(classes.index(value) + 1 if value in classes else 0)
         rows.append(row)
     return torch.tensor(rows, dtype=torch.int64).reshape(len(rows), len(vocab))

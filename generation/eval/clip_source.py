@@ -86,6 +86,5 @@ def spec_labels(spec: SceneSpec, heads: dict[str, list[str]]) -> dict[str, int]:
     """Class index of every scored attribute of ``spec`` under the evaluator's head vocabulary."""
     out = {}
     for name, classes in heads.items():
-        value = getattr(spec, name)
-        out[name] = classes.index(value.value if hasattr(value, "value") else str(value))
+        out[name] = classes.index(spec.value_name(name))
     return out

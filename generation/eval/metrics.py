@@ -140,16 +140,11 @@ def read_back(probs: dict[str, np.ndarray], specs: Sequence[SceneSpec], heads: d
     of a miss occurred: the one comparison behind every adherence figure."""
     accuracy, misreads = {}, {}
     for name, classes in heads.items():
-        asked = [_asked(s, name) for s in specs]
+        asked = [s.value_name(name) for s in specs]
         read = [classes[int(k)] for k in probs[name].argmax(-1)]
         accuracy[name] = float(np.mean([a == r for a, r in zip(asked, read)]))
         misreads[name] = Counter((a, r) for a, r in zip(asked, read) if a != r)
     return accuracy, misreads
-
-
-def _asked(spec: SceneSpec, name: str) -> str:
-    v = getattr(spec, name)
-    return v.value if hasattr(v, "value") else str(v)
 
 
 def attribute_accuracy(model: Evaluator, clips: Sequence[Clip], specs: Sequence[SceneSpec],

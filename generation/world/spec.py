@@ -104,6 +104,12 @@ class SceneSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def value_name(self, name: str) -> str:
+        """The value of field ``name`` as the evaluator's heads and the lexicon name it (an enum's
+        value, else its text): one spelling for labels, read-backs and prompt attributes."""
+        v = getattr(self, name)
+        return v.value if hasattr(v, "value") else str(v)
+
     time_of_day: TimeOfDay = Field(TimeOfDay.afternoon, description="Sky gradient, sun or moon position, stars.")
     clouds: Clouds = Field(Clouds.none, description="Cloud cover; clouds drift slowly.")
     setting: Setting = Field(Setting.green_meadow, description="Ground and the parallax layers behind it.")
