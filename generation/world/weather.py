@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generation.world.camera import View
+from generation.world.camera import ScreenGrid, View
 from generation.world.sky import Lighting, rgb
 from generation.world.spec import Weather
 
@@ -73,12 +73,24 @@ class Particles:
         scale = sheet_scale(view)[self.sheet]  # (N,) 1.0 unless the camera zooms or dollies
         reach = (st.streak + st.size) * max(SHEETS)
         u, v, scale, f, colour, phase = _tiled(u, v, scale, grid.aspect, reach, f, self.colour, self.phase)
-        f = f * scale  # footprints and streaks grow with the sheet
+        # near particles catch light even at night, so what falls (and its colour) still reads
+        light = np.clip(lit.light * (1.25 if lit.night else 1.0), 0.55 if lit.night else 0.3, 1.05)
+        if u.size:  # a narrow frame zoomed in can hold none (2x zoom, 9:16: ~5 petals expected)
+            self._scatter(img, grid, u, v, f * scale, colour * light, phase, t)
+        if st.streak > 0:  # rain veils the scene a little
+            img *= 0.96
+            veil = 0.04 * rgb(0.6, 0.63, 0.68) * light
+            for ch in range(3):  # per channel: a (3,) broadcast would add three floats at a time
+                img[..., ch] += veil[ch]
+
+    def _scatter(self, img: np.ndarray, grid: ScreenGrid, u: np.ndarray, v: np.ndarray, f: np.ndarray, col: np.ndarray,
+                 phase: np.ndarray, t: float) -> None:
+        """Blend the particles at screen offsets ``u``, ``v`` (frame heights from the centre), of
+        size factor ``f`` and lit colour ``col``, into ``img``."""
+        st = self.style
         hpx = grid.height
         c = grid.col_of(0.0) + u * hpx
         r = grid.row_of(0.0) + v * hpx
-        # near particles catch light even at night, so what falls (and its colour) still reads
-        light = np.clip(lit.light * (1.25 if lit.night else 1.0), 0.55 if lit.night else 0.3, 1.05)
         if st.streak > 0:
             length = np.maximum(st.streak * f * hpx, 2.0)
             steps = int(np.ceil(length.max()))
@@ -98,17 +110,11 @@ class Particles:
                 keep &= (np.sin(4.0 * t + phase)[:, None] > -0.6) | (oy[None, :] == 0)
         keep &= (cc >= 0) & (cc < grid.width) & (rr >= 0) & (rr < grid.height)
         which, _ = np.nonzero(keep)  # the particle each kept pixel belongs to, in row-major order
-        col = (colour * light)[which]
         # One flat index per pixel instead of (row, column) pairs: the same gather and scatter
         # (a pixel two particles share still takes the later one's blend), about twice as fast.
         flat = np.reshape(img, (-1, 3), copy=False)  # a view: raises rather than blend into a copy
         at = rr[keep] * grid.width + cc[keep]
-        flat[at] += st.alpha * (col - flat[at])
-        if st.streak > 0:  # rain veils the scene a little
-            img *= 0.96
-            veil = 0.04 * rgb(0.6, 0.63, 0.68) * light
-            for ch in range(3):  # per channel: a (3,) broadcast would add three floats at a time
-                img[..., ch] += veil[ch]
+        flat[at] += st.alpha * (col[which] - flat[at])
 
 
 def sheet_scale(view: View) -> np.ndarray:

@@ -292,6 +292,25 @@ def _particles_alone(weather: Weather, cam: CameraState, size=(96, 54)) -> np.nd
     return img.max(-1) > 0.1
 
 
+def test_a_frame_with_no_particle_in_view_still_renders():
+    """A narrow frame zoomed in shows a small piece of the particle tile, which can hold no particle
+    at all (9:16 at 2x: about 5 petals expected at session 23's density; petals seed 157 at t = 5 s
+    crashed the renderer). Such a frame is drawn without particles, and rain's veil still falls on
+    a frame that shows no streak."""
+    lit = lighting_for(SceneSpec(time_of_day=TimeOfDay.noon), np.random.default_rng(0))
+    view = View(ScreenGrid.of(36, 64), camera_at(CameraMotion.zoom_in, CameraAngle.eye, 5.0), 5.0)
+    for weather in (Weather.snow, Weather.petals, Weather.rain):
+        particles = Particles(weather, np.random.default_rng(0))
+        for name in ("x", "y", "sheet", "factor", "phase", "colour"):  # none left anywhere
+            setattr(particles, name, getattr(particles, name)[:0])
+        img = np.full((64, 36, 3), 0.5, np.float32)
+        particles.draw(img, view, lit)
+        if weather == Weather.rain:
+            assert np.allclose(img, img[0, 0]) and not np.allclose(img, 0.5)
+        else:
+            assert np.all(img == 0.5), weather
+
+
 def _grown(mask: np.ndarray) -> np.ndarray:
     """``mask`` grown by one pixel up, down, left and right."""
     p = np.pad(mask, 1)
