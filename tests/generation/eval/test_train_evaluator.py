@@ -175,3 +175,32 @@ def test_hard_clip_weighting_shifts_the_loss_to_misread_clips_and_keeps_its_scal
     # weights average 1: a batch the network reads equally well on every clip loses exactly as before
     same = torch.tensor([[2.0, 0.0, 0.0]] * 4)
     assert torch.allclose(attribute_loss(same, target, 0.05, 0.5), F.cross_entropy(same, target, label_smoothing=0.05))
+
+
+def test_a_clip_the_renderer_fails_on_is_reported_and_skipped(capsys):
+    """One clip the world cannot draw must not end a long run: it is reported with what reproduces
+    it and the batch is filled from the next clips. A renderer that fails on everything still stops
+    the run, with an error that says so."""
+    from generation.eval.clip_source import render_draw
+    from generation.eval.train_evaluator import MIN_FAILURES_TO_STOP, ClipStream
+
+    cfg = TrainConfig(batch_size=3, fresh_per_batch=2, max_duration_s=1.0,
+                      model=EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16))
+    calls = []
+
+    def first_fails(draw, *args, **kwargs):
+        calls.append(draw.seed)
+        if len(calls) == 1:
+            raise ValueError("zero-size array to reduction operation maximum which has no identity")
+        return render_draw(draw, *args, **kwargs)
+
+    x, y, cover = next(iter(ClipStream(cfg, start=5, render=first_fails)))
+    assert x.shape[0] == 3 and y.shape == (3, len(cfg.model.heads)) and len(calls) == 3
+    err = capsys.readouterr().err
+    assert "training clip 5 failed to render" in err and "draw_clip(TRAIN_STREAM, 5" in err and '"setting"' in err
+
+    def always_fails(draw, *args, **kwargs):
+        raise ValueError("broken world")
+
+    with pytest.raises(RuntimeError, match=f"{MIN_FAILURES_TO_STOP + 1} of {MIN_FAILURES_TO_STOP + 1} training clips"):
+        next(iter(ClipStream(cfg, start=0, render=always_fails)))
