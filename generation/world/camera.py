@@ -33,11 +33,7 @@ DOLLY_MAX = 3.0  # world units the dolly eases toward (keeps the camera short of
 
 # Pitch of each camera angle, as the horizon's place in frame (frame heights below centre). A low
 # camera looks up (horizon low, sky fills the frame), a high camera looks down (horizon high).
-# High sat at -0.25 until session 24: its sky, a strip a quarter of the frame tall less the skyline,
-# was too small to tell clear, wispy and fluffy apart (the evaluator missed the clouds on 9 % of clips
-# whose sky averaged ~0.2 of the frame against 2-5 % elsewhere, 1,200 clips). At -0.20 high sits as
-# far from eye level as low does, and its sky is 0.3 of the frame.
-ANGLE_HORIZON = {CameraAngle.low: 0.24, CameraAngle.eye: 0.02, CameraAngle.high: -0.20}
+ANGLE_HORIZON = {CameraAngle.low: 0.24, CameraAngle.eye: 0.02, CameraAngle.high: -0.25}
 # Camera height above the ground in world units: a low camera sits near the ground.
 ANGLE_HEIGHT = {CameraAngle.low: 0.9, CameraAngle.eye: 1.6, CameraAngle.high: 3.2}
 

@@ -36,13 +36,12 @@ class Scenery:
 
 HIGH_ANGLE_SKYLINE = 0.13
 """Frame heights above the horizon that a skyline's tall part (its 90th percentile) may reach in a
-high-angle view. A high camera put the horizon 0.25 frame heights below the top edge, and city
+high-angle view. A high camera puts the horizon 0.25 frame heights below the top edge, and city
 blocks (to 0.42), conifers (to 0.7) and peaks (to 0.6) then hid the sky from edge to edge: visible
 sky was 7-9 % of those frames against 26-34 % in the open settings, and with it whether the sky was
 clear, wispy or fluffy (the shipped evaluator misread clouds on 29 of 77 such test clips, 38 %,
 session 16). From up high a skyline is farther off and sits lower, so a high view scales the
-skyline down until a band of sky shows above it. (Since session 24 the high horizon sits 0.3 below
-the top edge, ``camera.ANGLE_HORIZON``.)"""
+skyline down until a band of sky shows above it."""
 
 # Fixed sample counts, so one seed shows the same world at every output size.
 PROFILE_SAMPLES = 4096  # per PERIOD of angular x: ~3.5 samples per pixel at 256x144

@@ -156,17 +156,14 @@ class Sky:
             n = noise_2d(rng, (ny, nx), (ny / tpu * 9, 3), falloff=1.2)
             streak = noise_2d(rng, (ny, nx), (ny / tpu * 4, 10), falloff=1.0)
             a = smoothstep(0.4, 1.8, n + 0.45 * streak) * 0.9
-            # down to just above the horizon: a high camera's sky is a strip of ~0.3 frame heights
+            # down to just above the horizon: a high camera's sky is a strip of ~0.25 frame heights
             a *= smoothstep(0.01, 0.08, elev)
             shade = np.full_like(a, 0.85)
         elif kind == Clouds.fluffy:
             n = noise_2d(rng, (ny, nx), (ny / tpu * 2.2, 9), falloff=1.6)
             puff = noise_2d(rng, (ny, nx), (ny / tpu * 7, 33), falloff=1.0)
             d = n + 0.25 * puff
-            # Cumulus float in a band above the horizon. Centred at 0.36 (until session 24) a high
-            # camera's strip of sky showed only the band's ragged lower edge, which read as wisps or
-            # as nothing; at 0.30 whole puffs show there, and a big sky still keeps clear blue above.
-            band = np.exp(-((elev - 0.30) / 0.22) ** 2)
+            band = np.exp(-((elev - 0.36) / 0.22) ** 2)  # cumulus float in a band above the horizon
             a = smoothstep(0.05, 0.5, d * band + 0.3 * band - 0.2)
             below = np.roll(d, -max(1, int(0.03 * tpu)), axis=0)  # denser above -> shadowed underside
             shade = np.clip(0.75 + 0.9 * (d - below), 0.25, 1.0)
