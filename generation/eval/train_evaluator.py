@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -34,6 +33,7 @@ from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evalua
                                        mirror_index, save_evaluator)
 from generation.eval.training_examples import at_mask_grid, make_training_example, maybe_mirror
 from generation.precision import choose_precision
+from generation.world.render_failures import RenderFailures
 from reelgraph.errors import InputError, ModelUnavailable
 
 
@@ -103,20 +103,6 @@ class TrainConfig:
 # ------------------------------------------------------------------------------------------------
 
 
-MAX_FAILED_SHARE = 0.01
-"""Share of training clips that may fail to render (each reported and skipped) before the run stops."""
-MIN_FAILURES_TO_STOP = 3
-"""Failures always tolerated, so a bad clip early in a run does not stop it on the share alone."""
-
-
-@dataclass
-class RenderTally:
-    """Training clips one clip stream has asked the renderer for, and how many of them failed."""
-
-    rendered: int = 0
-    failed: int = 0
-
-
 class ClipStream(IterableDataset):
     """Endless batches ``(x (B, 3, T, S, S) float32, y (B, n_attributes) int64, cover (B, T, C, C) or
     (B, 0) without the subject branch)`` of training clips, starting at clip index ``start`` of the
@@ -125,23 +111,15 @@ class ClipStream(IterableDataset):
     def __init__(self, cfg: TrainConfig, start: int, render: Callable[..., FrameSample] = render_draw):
         self.cfg, self.start, self.render = cfg, start, render
 
-    def _render(self, draw: ClipDraw, index: int, tally: RenderTally) -> FrameSample | None:
+    def _render(self, draw: ClipDraw, index: int, failures: RenderFailures) -> FrameSample | None:
         """The clip of ``draw`` (the ``index``-th of the training stream), or None when the renderer
-        fails on it. A renderer bug that one clip in thousands hits (session 23: a zoomed 9:16 frame
-        with no particle in view) used to end an hours-long run; now the clip is reported with what
-        reproduces it and skipped. Failures past ``MAX_FAILED_SHARE`` of the clips still stop the run,
-        since then the world, not one clip, is broken. ``tally`` is updated."""
-        tally.rendered += 1
+        fails on it: then it is reported and skipped (``render_failures``)."""
+        failures.attempt()
         try:
             return self.render(draw, self.cfg.model, cover=self.cfg.model.subject_track, opening_s=0.0)
         except Exception as exc:  # noqa: BLE001 - any renderer error: report and skip this one clip
-            tally.failed += 1
-            print(f"warning: training clip {index} failed to render and was skipped ({exc!r}); reproduce with "
-                  f"clip_source.draw_clip(TRAIN_STREAM, {index}, max_duration_s={self.cfg.max_duration_s}): "
-                  f"{draw.spec.model_dump_json()}", file=sys.stderr, flush=True)
-            if tally.failed > max(MIN_FAILURES_TO_STOP, MAX_FAILED_SHARE * tally.rendered):
-                raise RuntimeError(f"{tally.failed} of {tally.rendered} training clips failed to render; the world is broken, "
-                                   f"see the warnings above") from exc
+            failures.skip(exc, str(index), f"clip_source.draw_clip(TRAIN_STREAM, {index}, max_duration_s="
+                                           f"{self.cfg.max_duration_s}): {draw.spec.model_dump_json()}")
             return None
 
     def __iter__(self):
@@ -153,12 +131,12 @@ class ClipStream(IterableDataset):
         rng = np.random.default_rng([TRAIN_STREAM, 10**9 + self.start, wid])
         ring: list[tuple[FrameSample, list[int]]] = []
         index = self.start + wid
-        tally = RenderTally()
+        failures = RenderFailures()
         while True:
             xs, ys, ms = [], [], []
             while len(xs) < cfg.fresh_per_batch:
                 draw = draw_clip(TRAIN_STREAM, index, max_duration_s=cfg.max_duration_s)
-                frames = self._render(draw, index, tally)
+                frames = self._render(draw, index, failures)
                 index += nw
                 if frames is None:
                     continue

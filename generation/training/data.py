@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from generation.world.render_failures import RenderFailures
 
 CAPTION_STYLES = ("short", "detailed", "long")
 
@@ -63,15 +66,21 @@ class WorldClips:
     """An endless stream of (frames, caption) from the procedural world for one rank, rendered in
     this process or by ``workers`` worker processes, which keep about ``prefetch`` (at least two per
     worker) clips of each shape in flight. Call ``close`` (or use it as a context manager) to stop
-    the workers."""
+    the workers.
 
-    def __init__(self, seed: int, rank: int = 0, fps: float = 24.0, workers: int = 0, prefetch: int = 0):
-        self.seed, self.rank, self.fps = seed, rank, fps
+    A clip the world fails to render is reported with the call that reproduces it and skipped
+    (``RenderFailures``): the next seed of its shape takes its place. ``render`` is the renderer,
+    swappable so tests can make it fail; with workers it must be a module-level function."""
+
+    def __init__(self, seed: int, rank: int = 0, fps: float = 24.0, workers: int = 0, prefetch: int = 0,
+                 render: Callable[[ClipSpec, int, float], WorldClip] = render_world_clip):
+        self.seed, self.rank, self.fps, self.render = seed, rank, fps, render
         self.rng = np.random.default_rng([seed, rank])  # shapes of batches
         self._count: dict[ClipSpec, int] = {}
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 0 else None
         self._prefetch = max(prefetch, 2 * workers)
-        self._pending: dict[ClipSpec, deque[Future]] = {}
+        self._pending: dict[ClipSpec, deque[tuple[int, Future]]] = {}
+        self.failures = RenderFailures("DiT training clip")
 
     def _next_seed(self, shape: ClipSpec) -> int:
         """The seed of the next clip of ``shape``: a function of (stream seed, rank, shape, k) only."""
@@ -80,13 +89,29 @@ class WorldClips:
         key = [self.seed, self.rank, shape.width, shape.height, shape.num_frames, k]
         return int(np.random.SeedSequence(key).generate_state(1, np.uint64)[0] >> 1)
 
-    def draw(self, shape: ClipSpec) -> WorldClip:
+    def _render_next(self, shape: ClipSpec) -> tuple[int, Callable[[], WorldClip]]:
+        """The next clip's seed and a call that returns its frames (or raises the renderer's error)."""
         if self._pool is None:
-            return render_world_clip(shape, self._next_seed(shape), self.fps)
+            seed = self._next_seed(shape)
+            return seed, lambda: self.render(shape, seed, self.fps)
         queue = self._pending.setdefault(shape, deque())
         while len(queue) <= self._prefetch:
-            queue.append(self._pool.submit(render_world_clip, shape, self._next_seed(shape), self.fps))
-        return queue.popleft().result()
+            seed = self._next_seed(shape)
+            queue.append((seed, self._pool.submit(self.render, shape, seed, self.fps)))
+        seed, future = queue.popleft()
+        return seed, future.result
+
+    def draw(self, shape: ClipSpec) -> WorldClip:
+        while True:
+            seed, result = self._render_next(shape)
+            self.failures.attempt()
+            try:
+                return result()
+            except BrokenProcessPool:
+                raise  # a worker died (killed, out of memory): no clip's fault, and no later clip will come
+            except Exception as exc:  # noqa: BLE001 - any renderer error: report and skip this one clip
+                self.failures.skip(exc, f"seed {seed}", f"generation.training.data.render_world_clip({shape!r}, "
+                                                       f"{seed}, fps={self.fps})")
 
     def batches(self, shapes: list[ClipSpec], weights: list[float], batch: int) -> Iterator[tuple[torch.Tensor, list[str]]]:
         """Endless batches: (B, T, 3, H, W) float in [-1, 1] and B captions; one shape per batch."""

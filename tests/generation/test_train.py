@@ -77,6 +77,39 @@ def test_render_workers_give_the_same_clips(tmp_path):
     assert state["step"] == 2
 
 
+def test_a_clip_the_world_fails_to_render_is_reported_and_the_next_seed_drawn(capsys):
+    """One clip the renderer cannot draw must not end a DiT run: it is reported with the call that
+    reproduces it and the next seed of that shape is drawn in its place. A renderer that fails on
+    everything still stops the run, with an error that says the world is broken."""
+    from generation.training.data import ClipSpec, WorldClips, render_world_clip
+    from generation.world.render_failures import MIN_FAILURES_TO_STOP
+
+    shape = ClipSpec(32, 32, 3)
+    seeds = []
+
+    def first_fails(shape, seed, fps):
+        seeds.append(seed)
+        if len(seeds) == 1:
+            raise ValueError("zero-size array to reduction operation maximum which has no identity")
+        return render_world_clip(shape, seed, fps)
+
+    stream = WorldClips(seed=5, render=first_fails)
+    clip = stream.draw(shape)
+    assert len(seeds) == 2 and clip.frames.shape == (3, 32, 32, 3)
+    assert np.array_equal(clip.frames, render_world_clip(shape, seeds[1], 24.0).frames)  # the next seed's clip
+    assert (stream.failures.rendered, stream.failures.failed) == (2, 1)
+    err = capsys.readouterr().err
+    assert f"DiT training clip seed {seeds[0]} failed to render" in err
+    assert f"render_world_clip(ClipSpec(width=32, height=32, num_frames=3), {seeds[0]}, fps=24.0)" in err
+
+    def always_fails(shape, seed, fps):
+        raise ValueError("broken world")
+
+    n = MIN_FAILURES_TO_STOP + 1
+    with pytest.raises(RuntimeError, match=f"{n} of {n} DiT training clips failed to render; the world is broken"):
+        WorldClips(seed=5, render=always_fails).draw(shape)
+
+
 @pytest.mark.slow
 def test_a_new_run_starts_from_a_generator_folder(tmp_path):
     """--init-from: a run seeded from an exported generator starts with its weights, its latent

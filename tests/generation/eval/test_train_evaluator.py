@@ -182,7 +182,8 @@ def test_a_clip_the_renderer_fails_on_is_reported_and_skipped(capsys):
     it and the batch is filled from the next clips. A renderer that fails on everything still stops
     the run, with an error that says so."""
     from generation.eval.clip_source import render_draw
-    from generation.eval.train_evaluator import MIN_FAILURES_TO_STOP, ClipStream
+    from generation.eval.train_evaluator import ClipStream
+    from generation.world.render_failures import MIN_FAILURES_TO_STOP
 
     cfg = TrainConfig(batch_size=3, fresh_per_batch=2, max_duration_s=1.0,
                       model=EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16))
