@@ -33,12 +33,7 @@ DOLLY_MAX = 3.0  # world units the dolly eases toward (keeps the camera short of
 
 # Pitch of each camera angle, as the horizon's place in frame (frame heights below centre). A low
 # camera looks up (horizon low, sky fills the frame), a high camera looks down (horizon high).
-# High sat at -0.25 until session 25: its sky, a strip a quarter of the frame tall less the skyline,
-# showed only the ragged foot of the fluffy band (centred 0.36 above the horizon), and the evaluator
-# missed the clouds on 9 % of clips whose sky averaged ~0.2 of the frame against 2-5 % elsewhere
-# (1,200 clips). At -0.20 high sits as far from eye level as low does. Lowering the band instead
-# (session 24) hid it behind eye- and low-angle skylines, so the band stays where it is.
-ANGLE_HORIZON = {CameraAngle.low: 0.24, CameraAngle.eye: 0.02, CameraAngle.high: -0.20}
+ANGLE_HORIZON = {CameraAngle.low: 0.24, CameraAngle.eye: 0.02, CameraAngle.high: -0.25}
 # Camera height above the ground in world units: a low camera sits near the ground.
 ANGLE_HEIGHT = {CameraAngle.low: 0.9, CameraAngle.eye: 1.6, CameraAngle.high: 3.2}
 

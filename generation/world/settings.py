@@ -36,7 +36,7 @@ class Scenery:
 
 HIGH_ANGLE_SKYLINE = 0.13
 """Frame heights above the horizon that a skyline's tall part (its 90th percentile) may reach in a
-high-angle view. A high camera put the horizon 0.25 frame heights below the top edge, and city
+high-angle view. A high camera puts the horizon 0.25 frame heights below the top edge, and city
 blocks (to 0.42), conifers (to 0.7) and peaks (to 0.6) then hid the sky from edge to edge: visible
 sky was 7-9 % of those frames against 26-34 % in the open settings, and with it whether the sky was
 clear, wispy or fluffy (the shipped evaluator misread clouds on 29 of 77 such test clips, 38 %,

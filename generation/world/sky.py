@@ -156,7 +156,7 @@ class Sky:
             n = noise_2d(rng, (ny, nx), (ny / tpu * 9, 3), falloff=1.2)
             streak = noise_2d(rng, (ny, nx), (ny / tpu * 4, 10), falloff=1.0)
             a = smoothstep(0.4, 1.8, n + 0.45 * streak) * 0.9
-            # down to just above the horizon: a high camera's sky is a strip of ~0.3 frame heights
+            # down to just above the horizon: a high camera's sky is a strip of ~0.25 frame heights
             a *= smoothstep(0.01, 0.08, elev)
             shade = np.full_like(a, 0.85)
         elif kind == Clouds.fluffy:

@@ -392,27 +392,6 @@ def test_subjects_stand_on_the_ground_and_birds_fly(aspect):
     assert all(_centroid(m)[0] < size[1] * 0.45 for m in seen)
 
 
-def test_a_high_camera_sees_the_body_of_fluffy_clouds():
-    """A high camera's strip of sky must reach into the fluffy band, not show only its ragged foot,
-    or fluffy reads as wispy or clear (session 25: with the horizon at -0.20 fluffy cloud changes
-    0.075-0.085 of the frame against 0.057-0.063 at -0.25; low and eye views change 0.14-0.21).
-    The same light and seed draw both skies, so the clouds are the only difference."""
-    grid = ScreenGrid.of(96, 54)
-    view = View(grid, camera_at(CameraMotion.static, CameraAngle.high, 0.0), 0.0)
-    for time in TimeOfDay:
-        shares = []
-        for seed in range(4):
-            spec = SceneSpec(clouds=Clouds.fluffy, time_of_day=time, camera_angle=CameraAngle.high)
-            lit = lighting_for(spec, np.random.default_rng(seed))
-            skies = []
-            for clouds in (Clouds.fluffy, Clouds.none):
-                img = np.zeros((grid.height, grid.width, 3), np.float32)
-                Sky(spec.model_copy(update={"clouds": clouds}), lit, np.random.default_rng(seed)).draw(img, view)
-                skies.append(luma(img))
-            shares.append(float((np.abs(skies[0] - skies[1]) > 0.08).mean()))
-        assert np.mean(shares) > 0.07, (time, np.round(shares, 3))
-
-
 @pytest.mark.parametrize("angle", list(CameraAngle))
 def test_birds_stay_in_sight_through_every_camera_move(angle):
     """A bird that leaves the frame cannot be told from an empty sky, so a hovering bird stays in
