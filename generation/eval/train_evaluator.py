@@ -29,6 +29,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from generation.eval.augment import AugmentConfig
 from generation.eval.clip_input import FrameSample, prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, ClipDraw, draw_clip, render_draw, spec_labels
+from generation.eval.hard_examples import HardExamples, example_losses
 from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator,
                                        mirror_index, save_evaluator)
 from generation.eval.training_examples import at_mask_grid, make_training_example, maybe_mirror
@@ -61,6 +62,12 @@ class TrainConfig:
     every clip alike. Measured once (session 22): 2,800 steps at 0.5 from the shipped v29 read as the
     plain continuation before it had (held-out 600: mean 0.9688 either way, subject motion 0.910
     against 0.915), so the default stays 0."""
+    hard_replay: int = 0
+    """Examples of each batch (taken from the ring's share) replaced by replays of the hardest
+    examples of recent batches (``hard_examples.py``); the same number of each batch's hardest are
+    kept for replay. 0: no replay."""
+    hard_buffer: int = 512
+    """How many hard examples are kept for replay (oldest out first)."""
     fresh_per_batch: int = 16
     """Newly rendered clips per batch; the rest are re-corrupted from the ring of recent clips."""
     ring: int = 2048
@@ -305,6 +312,9 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 
 def train(cfg: TrainConfig) -> dict:
+    if not 0 <= cfg.hard_replay <= cfg.batch_size - cfg.fresh_per_batch:
+        raise InputError(f"--hard-replay {cfg.hard_replay}: replays take the ring's share of a batch, "
+                         f"0 to {cfg.batch_size - cfg.fresh_per_batch}")
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(0)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
@@ -345,6 +355,8 @@ def train(cfg: TrainConfig) -> dict:
     hx, hy = heldout_set(cfg)
     loader = DataLoader(ClipStream(cfg, counters["clips"]), batch_size=None, num_workers=cfg.render_workers,
                         prefetch_factor=4, persistent_workers=True)
+    hard = HardExamples(cfg.hard_buffer, list(mirror_index(cfg.model.heads).values()), seed=counters["step"]) \
+        if cfg.hard_replay else None
     last_ckpt = time.time()
     t0 = time.time()
     base_train_s = counters["train_s"]
@@ -355,6 +367,11 @@ def train(cfg: TrainConfig) -> dict:
             break
         for g in opt.param_groups:
             g["lr"] = lr_at(step, cfg) * g.get("lr_scale", 1.0)
+        if hard is not None and len(hard) >= cfg.hard_replay:
+            replay = hard.draw(cfg.hard_replay)  # in place of the last ring examples of the batch
+            x = torch.cat([x[: -cfg.hard_replay], replay.x])
+            y = torch.cat([y[: -cfg.hard_replay], replay.y])
+            cover = torch.cat([cover[: -cfg.hard_replay], replay.cover])
         x, y = x.to(cfg.device), y.to(cfg.device)
         with choose_precision(cfg.device, cfg.bf16).autocast():
             logits, _, reading = model.forward_with_masks(x)
@@ -367,6 +384,8 @@ def train(cfg: TrainConfig) -> dict:
             if reading.fine is not None:  # the segmenter keeps learning its own mask, whatever its gate
                 segmenter_loss = model.track.mask_loss(reading.fine, cover)
                 losses.append(cfg.mask_weight * segmenter_loss)
+        if hard is not None:
+            hard.add_hardest(x, y, cover, example_losses(logits, y), cfg.hard_replay)
         loss = torch.stack(losses).sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -454,6 +473,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="lr factor for the parameters the --init weights lack")
     ap.add_argument("--hard-gamma", type=float, default=TrainConfig.hard_gamma,
                     help="weigh clips the network reads with less confidence more: (1 - p)^gamma, mean 1 (0: all alike)")
+    ap.add_argument("--hard-replay", type=int, default=TrainConfig.hard_replay,
+                    help="examples of each batch replayed from the hardest of recent batches (0: none)")
+    ap.add_argument("--hard-buffer", type=int, default=TrainConfig.hard_buffer,
+                    help="hard examples kept for replay")
     ap.add_argument("--max-duration", type=float, default=TrainConfig.max_duration_s, help="longest clip, seconds")
     ap.add_argument("--soften-max", type=float, default=AugmentConfig.soften_max)
     ap.add_argument("--blur-max", type=float, default=AugmentConfig.blur_sigma_max)
@@ -467,6 +490,7 @@ def main(argv: list[str] | None = None) -> None:
                       fresh_per_batch=args.fresh_per_batch, export_to=None if args.no_export else SHIPPED_WEIGHTS,
                       max_duration_s=args.max_duration, mask_weight=args.mask_weight, branch_lr_scale=args.branch_lr_scale,
                       segmenter_init=args.segmenter_init, hard_gamma=args.hard_gamma,
+                      hard_replay=args.hard_replay, hard_buffer=args.hard_buffer,
                       model=EvaluatorConfig(num_frames=args.frames, size=args.size, film_diff=args.film_diff,
                                             flow=args.flow and args.film_diff, flow_background=args.flow_background,
                                             subject_track=args.subject_track, motion_mixer=args.motion_mixer,

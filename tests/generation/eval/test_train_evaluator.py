@@ -205,3 +205,56 @@ def test_a_clip_the_renderer_fails_on_is_reported_and_skipped(capsys):
 
     with pytest.raises(RuntimeError, match=f"{MIN_FAILURES_TO_STOP + 1} of {MIN_FAILURES_TO_STOP + 1} training clips"):
         next(iter(ClipStream(cfg, start=0, render=always_fails)))
+
+
+def test_hard_example_buffer_keeps_the_worst_read_and_replays_them_mirrored_with_swapped_labels():
+    import torch
+
+    from generation.eval.evaluator import default_heads, mirror_index
+    from generation.eval.hard_examples import HardExamples, example_losses
+
+    heads = default_heads()
+    names = list(heads)
+    motion = names.index("subject_motion")
+    buffer = HardExamples(3, list(mirror_index(heads).values()), seed=1)
+    x = torch.arange(5.0)[:, None, None, None, None] * torch.ones(5, 1, 1, 1, 2)
+    x[:, :, :, :, 1] += 100.0  # a left/right asymmetric input, so a mirror shows
+    y = torch.zeros(5, len(heads), dtype=torch.int64)
+    y[:, motion] = heads["subject_motion"].index("move_left")
+    cover = torch.arange(5.0)[:, None, None, None] * torch.ones(5, 1, 1, 2)
+    # per-example losses from logits that read examples 1 and 3 wrong, the rest right
+    logits = {}
+    for i, name in enumerate(names):
+        l = torch.full((5, len(heads[name])), -5.0)
+        l[torch.arange(5), y[:, i]] = 5.0
+        logits[name] = l
+    logits["subject_motion"][[1, 3]] = -logits["subject_motion"][[1, 3]]
+    losses = example_losses(logits, y)
+    assert set(torch.topk(losses, 2).indices.tolist()) == {1, 3} and losses[0] < 0.01
+    buffer.add_hardest(x, y, cover, losses, 2)
+    assert len(buffer) == 2 and {float(item[0].flatten()[0]) for item in buffer.items} == {1.0, 3.0}
+    buffer.add_hardest(x, y, cover, -losses, 2)  # now 0, 2 or 4 rank first: the oldest is overwritten
+    assert len(buffer) == 3
+    batch = buffer.draw(40)
+    assert batch.x.shape == (40, 1, 1, 1, 2) and batch.y.shape == (40, len(heads)) and batch.cover.shape == (40, 1, 1, 2)
+    mirrored = batch.x[:, 0, 0, 0, 0] >= 100.0
+    assert 0 < int(mirrored.sum()) < 40  # about half are replayed mirrored
+    left, right = heads["subject_motion"].index("move_left"), heads["subject_motion"].index("move_right")
+    assert (batch.y[mirrored, motion] == right).all() and (batch.y[~mirrored, motion] == left).all()
+    assert torch.equal(batch.y[:, names.index("setting")], torch.zeros(40, dtype=torch.int64))
+
+
+@pytest.mark.slow  # ~15 s: a DataLoader worker renders real clips
+def test_training_with_hard_example_replay_runs_and_refuses_more_replays_than_the_ring_share(tmp_path):
+    from generation.eval.train_evaluator import main
+    from reelgraph.errors import InputError
+
+    cfg = TrainConfig(out_dir=tmp_path / "run", export_to=None, steps=3, batch_size=4, fresh_per_batch=2, heldout_clips=2,
+                      eval_every=3, log_every=1, checkpoint_every_s=0, hard_replay=1, hard_buffer=4,
+                      model=EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16))
+    assert train(cfg)["step"] == 3
+    rows = [json.loads(line) for line in (cfg.out_dir / "log.jsonl").read_text().splitlines()]
+    assert len([r for r in rows if "loss" in r]) == 3 and all(r["loss"] > 0 for r in rows if "loss" in r)
+    with pytest.raises(InputError, match="hard-replay 3"):
+        main(["--out", str(tmp_path / "run2"), "--steps", "1", "--batch-size", "4", "--fresh-per-batch", "2",
+              "--hard-replay", "3", "--no-export"])
