@@ -22,6 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from generation.eval.training_examples import mirror_example
+
 
 @dataclass
 class HardBatch:
@@ -74,8 +76,7 @@ class HardExamples:
         for j in self.rng.integers(len(self.items), size=k):
             x, y, cover = self.items[int(j)]
             if self.rng.random() < 0.5:
-                x = x.flip(-1)
-                cover = cover.flip(-1) if cover.numel() else cover
-                y = torch.tensor([order[int(c)] for order, c in zip(self.swap, y)], dtype=y.dtype)
+                x, cover, labels = mirror_example(x, cover, y.tolist(), self.swap)
+                y = torch.tensor(labels, dtype=y.dtype)
             xs.append(x), ys.append(y), cs.append(cover)
         return HardBatch(torch.stack(xs), torch.stack(ys), torch.stack(cs))

@@ -29,9 +29,9 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from generation.eval.augment import AugmentConfig
 from generation.eval.clip_input import FrameSample, prepare_clip
 from generation.eval.clip_source import HELDOUT_STREAM, TRAIN_STREAM, ClipDraw, draw_clip, render_draw, spec_labels
-from generation.eval.hard_examples import HardExamples, example_losses
 from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evaluator, EvaluatorConfig, load_evaluator,
                                        mirror_index, save_evaluator)
+from generation.eval.hard_examples import HardExamples, example_losses
 from generation.eval.training_examples import at_mask_grid, make_training_example, maybe_mirror
 from generation.precision import choose_precision
 from generation.world.render_failures import RenderFailures

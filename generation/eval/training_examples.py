@@ -57,4 +57,11 @@ def maybe_mirror(x: torch.Tensor, target: torch.Tensor, labels: list[int], swap:
     flipped, left/right labels swapped (``swap``: per attribute, class -> mirrored class)."""
     if rng.random() >= aug.p_mirror:
         return x, target, labels
+    return mirror_example(x, target, labels, swap)
+
+
+def mirror_example(x: torch.Tensor, target: torch.Tensor, labels: list[int], swap: list[list[int]]
+                   ) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
+    """The example mirrored left to right: input and cover target (if any) flipped, each label
+    replaced by the class its mirror image shows (``swap``: per attribute, class -> mirrored class)."""
     return x.flip(-1), target.flip(-1) if target.numel() else target, [order[k] for order, k in zip(swap, labels)]
