@@ -80,7 +80,8 @@ class EvaluatorConfig:
     ViT/ConvNeXt): 96 -> 24 cells. Measured 2.6x faster to train on this CPU than a 5x5 stride-2
     stem with narrow 48/24/12-pixel stages, and a 4x4 cell still sees a snowflake's size and colour."""
     widths: tuple[int, ...] = (32, 48, 96, 128)
-    """Channels of the stem and of each stride-2 stage (24 -> 12 -> 6 -> 3 cells)."""
+    """Channels of the stem and of each stride-2 stage (24 -> 12 -> 6 -> 3 cells). A trained network
+    grows wider without changing a prediction (``widen.py``; ``train_evaluator --widths``)."""
     pooled: int = 3
     """Each frame's last feature map is average-pooled to ``pooled x pooled`` cells."""
     feature_dim: int = 128

@@ -33,6 +33,7 @@ from generation.eval.evaluator import (FLOW_BACKGROUNDS, SHIPPED_WEIGHTS, Evalua
                                        mirror_index, save_evaluator)
 from generation.eval.hard_examples import HardExamples, example_losses
 from generation.eval.training_examples import at_mask_grid, make_training_example, maybe_mirror
+from generation.eval.widen import widen
 from generation.precision import choose_precision
 from generation.world.render_failures import RenderFailures
 from reelgraph.errors import InputError, ModelUnavailable
@@ -346,11 +347,14 @@ def train(cfg: TrainConfig) -> dict:
         counters = load_state(state_path, model, opt)
         print(f"resumed at step {counters['step']}", flush=True)
     elif start is not None:
-        # what the start lacks (peak branch, film-difference channels) stays at its zero init: same scores
+        # what the start lacks (peak branch, film-difference channels, wider stages) stays at its
+        # zero init: same scores
         try:
+            if start.config.widths != cfg.model.widths:
+                start = widen(start, cfg.model.widths)
             model.load_start(start)
         except InputError as exc:
-            raise InputError(f"--init {cfg.init_from}: {exc}; train from scratch or pass matching --size/--frames") from exc
+            raise InputError(f"--init {cfg.init_from}: {exc}; train from scratch or pass matching --size/--frames/--widths") from exc
         print(f"starting from {cfg.init_from}", flush=True)
     if cfg.segmenter_init is not None and counters["step"] == 0:
         load_segmenter(model, cfg.segmenter_init)
@@ -433,6 +437,17 @@ def train(cfg: TrainConfig) -> dict:
     return counters
 
 
+def parse_widths(text: str) -> tuple[int, ...]:
+    """``--widths 64,80,96,128`` -> (64, 80, 96, 128)."""
+    try:
+        widths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"widths are comma-separated channel counts such as 32,48,96,128, got {text!r}") from None
+    if len(widths) < 2 or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"give the stem's and at least one stage's channels, each at least 1, got {text!r}")
+    return widths
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=TrainConfig.out_dir)
@@ -452,6 +467,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default=TrainConfig.device, help="cpu, or cuda when a GPU is lent")
     ap.add_argument("--size", type=int, default=EvaluatorConfig.size, help="canvas side in pixels")
     ap.add_argument("--frames", type=int, default=EvaluatorConfig.num_frames, help="frames read per clip")
+    ap.add_argument("--widths", type=parse_widths, default=EvaluatorConfig.widths, metavar="C0,C1,...",
+                    help="channels of the stem and of each stage (EvaluatorConfig.widths); wider than the --init "
+                         "weights' grows them (generation/eval/widen.py), scoring as they did until trained")
     ap.add_argument("--film-diff", action=argparse.BooleanOptionalAction, default=EvaluatorConfig.film_diff,
                     help="read each sample with the film frame before it (EvaluatorConfig.film_diff; --no-film-diff "
                          "also turns --flow off)")
@@ -494,7 +512,7 @@ def main(argv: list[str] | None = None) -> None:
                       max_duration_s=args.max_duration, mask_weight=args.mask_weight, branch_lr_scale=args.branch_lr_scale,
                       segmenter_init=args.segmenter_init, hard_gamma=args.hard_gamma,
                       hard_replay=args.hard_replay, hard_buffer=args.hard_buffer,
-                      model=EvaluatorConfig(num_frames=args.frames, size=args.size, film_diff=args.film_diff,
+                      model=EvaluatorConfig(num_frames=args.frames, size=args.size, widths=args.widths, film_diff=args.film_diff,
                                             flow=args.flow and args.film_diff, flow_background=args.flow_background,
                                             subject_track=args.subject_track, motion_mixer=args.motion_mixer,
                                             mask_context=args.mask_context, mixer_standardized=args.mixer_standardized,

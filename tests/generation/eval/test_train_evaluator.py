@@ -69,9 +69,38 @@ def test_new_run_starts_from_given_weights(tmp_path):
             assert torch.equal(model.state_dict()[name], value), name
     assert not model.peak.weight.any()
     other = TrainConfig(out_dir=tmp_path / "run2", export_to=None, steps=0, heldout_clips=2,
-                        init_from=tmp_path / "start.safetensors", model=EvaluatorConfig(widths=(8, 8, 8, 16), feature_dim=16))
+                        init_from=tmp_path / "start.safetensors", model=EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=24))
     with pytest.raises(InputError, match="another shape"):
         train(other)
+    other.model = EvaluatorConfig(widths=(8, 8, 8, 4), feature_dim=16)
+    with pytest.raises(InputError, match="can only widen"):
+        train(other)
+
+
+@pytest.mark.slow  # ~10 s: a DataLoader worker renders real clips
+def test_a_run_with_wider_stages_starts_from_narrower_weights(tmp_path):
+    """``--widths`` wider than the ``--init`` weights' grows them (``widen``): the run's first state
+    holds the old weights in its leading channels and reads every held-out clip as the start did."""
+    import torch
+
+    from generation.eval.evaluator import Evaluator, save_evaluator
+    from generation.eval.train_evaluator import heldout_set, load_state
+
+    torch.manual_seed(5)
+    start = Evaluator(EvaluatorConfig(widths=(8, 8, 8, 8), feature_dim=16)).eval()
+    save_evaluator(start, tmp_path / "start.safetensors")
+    cfg = TrainConfig(out_dir=tmp_path / "run", export_to=None, steps=0, batch_size=4, fresh_per_batch=2,
+                      heldout_clips=3, checkpoint_every_s=0, init_from=tmp_path / "start.safetensors",
+                      model=EvaluatorConfig(widths=(12, 8, 16, 8), feature_dim=16))
+    train(cfg)
+    model = Evaluator(cfg.model)
+    load_state(cfg.out_dir / "state.safetensors", model, torch.optim.AdamW(model.parameters()))
+    assert torch.equal(model.stem[0].weight[:8], start.stem[0].weight)
+    assert not model.blocks[0].spatial.weight[:, 8:].any()  # old channels do not read the new ones yet
+    x, _ = heldout_set(cfg)
+    with torch.no_grad():
+        theirs, ours = start(x)[0], model.eval()(x)[0]
+    assert all(torch.allclose(theirs[k], ours[k], atol=1e-5) for k in theirs)
 
 
 def test_training_examples_carry_the_subject_cover_of_the_frames_they_show():
