@@ -12,6 +12,7 @@ from generation.eval.clip_input import prepare_clip
 from generation.eval.evaluator import Evaluator, EvaluatorConfig, load_evaluator, save_evaluator
 from generation.world.spec import SCORED_ATTRIBUTES
 from reelgraph.errors import InputError, ModelUnavailable
+from tests.generation.eval.evaluator_fixtures import assert_reads_alike
 
 
 def tiny() -> Evaluator:
@@ -319,12 +320,7 @@ def test_weights_without_the_mask_context_load_and_score_unchanged():
     assert old.track.context_head is None and new.track.context_head is not None
     new.load_start(old)
     assert new.parameters_new_to(old) == {n for n, _ in new.named_parameters() if n.startswith("track.context_head.")}
-    x = torch.rand(2, 6, 5, 64, 64) * 2 - 1
-    with torch.no_grad():
-        a, fa, ma = old.forward_with_mask(x)
-        b, fb, mb = new.forward_with_mask(x)
-    assert torch.allclose(ma, mb, atol=1e-6) and torch.allclose(fa, fb, atol=1e-6)
-    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    assert_reads_alike(old, new, torch.rand(2, 6, 5, 64, 64) * 2 - 1)
     with pytest.raises(InputError, match="cannot start"):
         old.load_start(new)
     legacy = EvaluatorConfig(**small).to_json().replace(', "mask_context": true', "")

@@ -10,6 +10,7 @@ import torch
 from generation.eval.evaluator import Evaluator, EvaluatorConfig
 from generation.eval.widen import embed, widen
 from reelgraph.errors import InputError
+from tests.generation.eval.evaluator_fixtures import assert_reads_alike
 
 
 def narrow() -> Evaluator:
@@ -30,12 +31,7 @@ def test_a_widened_network_reads_every_clip_as_the_narrow_one_did(widths):
     new = widen(old, widths)
     assert new.config.widths == widths and not new.training
     assert sum(p.numel() for p in new.parameters()) > sum(p.numel() for p in old.parameters())
-    x = torch.rand(2, 6, 5, 64, 64) * 2 - 1
-    with torch.no_grad():
-        a, fa, ma = old.forward_with_mask(x)
-        b, fb, mb = new.forward_with_mask(x)
-    assert torch.allclose(fa, fb, atol=1e-5) and torch.allclose(ma, mb, atol=1e-5)
-    assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
+    assert_reads_alike(old, new, torch.rand(2, 6, 5, 64, 64) * 2 - 1, atol=1e-5)
 
 
 def test_the_new_channels_are_read_once_training_moves_the_zeros():
