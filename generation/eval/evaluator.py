@@ -431,8 +431,8 @@ class Evaluator(nn.Module):
 
 
 def save_evaluator(model: Evaluator, path: Path, extra: dict[str, str] | None = None) -> None:
-    """Write weights (fp32, or fp16 where ``extra`` asks nothing else) with the config inside the
-    metadata, atomically, plus ``<name>.json`` beside it holding the same config and ``extra``."""
+    """Write the weights as they are (fp32) with the config inside the metadata, atomically, plus
+    ``<name>.json`` beside it holding the same config and ``extra``."""
     from safetensors.torch import save_file
 
     path = Path(path)
