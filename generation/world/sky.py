@@ -8,11 +8,12 @@ neutral with the sun high, night near-black with stars and a moon.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from generation.world.camera import View
+from generation.world.camera import CameraState, View
 from generation.world.noise import noise_2d, smoothstep
 from generation.world.spec import Clouds, SceneSpec, TimeOfDay, Weather
 
@@ -132,6 +133,7 @@ class Sky:
         self.star_phase = rng.uniform(0, 2 * np.pi, n_stars).astype(np.float32)
         self.star_bright = rng.uniform(0.35, 1.0, n_stars).astype(np.float32)
         self.cloud_rgba = self._clouds(spec.clouds, rng)
+        self.cloud_shift = 0.0  # frame heights the sheet is turned by (``frame_clouds``)
         # The gradient, halo (and disc, when no stars are drawn before it) depend only on where the
         # camera looks; a static or dollying camera sees the same ones every frame, so once a view
         # repeats they are kept and copied instead of recomputed. (key, (H, W, 3) frame or None)
@@ -190,6 +192,36 @@ class Sky:
         self.cloud_colour = np.ascontiguousarray(premult[..., :3].reshape(-1, 3))  # (Ny*Nx, 3) premultiplied
         self.cloud_clear = np.ascontiguousarray(premult[..., 3].reshape(-1))  # (Ny*Nx,) 1 - cover
         return premult
+
+    def frame_clouds(self, views: Sequence[tuple[CameraState, float]], aspect: float) -> None:
+        """Turn the cloud sheet so that the stretch of it the camera sees over the clip (``views``:
+        the camera at several instants and the time of each) is its cloudiest.
+
+        Why: the sheet spans four frame heights and a frame sees one or two of them. Where the view
+        fell on a gap, a clip asked for wispy or fluffy clouds showed almost none, a caption the
+        pictures do not bear out. Session 28, 1,800 held-out and test clips: wispy clips whose
+        clouds changed under 5 % of the frame were misread 14 % of the time (19 of 135), those over
+        10 % 1.3 %; fluffy alike (23 of 209 under 10 %, 1 of 229 over). Turning the sheet draws no
+        random numbers, so everything else in the clip stays as it was."""
+        if self.cloud_rgba is None:
+            return
+        ny, nx, tpu = self.cloud_ny, self.cloud_nx, self.tpu
+        seen = np.zeros((ny, nx), np.float32)  # how often each texel of the sheet is in view
+        for cam, t in views:
+            rows = min(ny - 1, int(np.ceil((cam.horizon + 0.5 / cam.zoom) * tpu)))  # the frame's top edge
+            if rows <= 0:
+                continue
+            half = 0.5 * aspect / cam.zoom
+            lo = int(np.floor((cam.yaw - self.DRIFT * t - half) * tpu))
+            hi = int(np.ceil((cam.yaw - self.DRIFT * t + half) * tpu))
+            cols = np.arange(lo, max(hi, lo + 1)) % nx
+            seen[:rows, np.unique(cols)] += 1.0
+        if not seen.any():
+            return
+        cover = 1.0 - self.cloud_clear.reshape(ny, nx)
+        # cloud seen at turn k: sum over texels of seen[r, c] * cover[r, c + k], one FFT per row
+        score = np.fft.irfft((np.conj(np.fft.rfft(seen, axis=1)) * np.fft.rfft(cover, axis=1)).sum(0), nx)
+        self.cloud_shift = float(np.argmax(score)) / tpu
 
     def _veiled(self, colour: np.ndarray) -> np.ndarray:
         """A cloud colour as fog lets it through (unchanged without fog)."""
@@ -299,7 +331,7 @@ class Sky:
 
     def _draw_clouds(self, sky: np.ndarray, view: View, ax: np.ndarray, e: np.ndarray) -> None:
         ny, nx = self.cloud_ny, self.cloud_nx
-        xi = ((ax - self.DRIFT * view.t) % self.period * self.tpu).astype(np.int64) % nx  # (W,)
+        xi = ((ax - self.DRIFT * view.t + self.cloud_shift) % self.period * self.tpu).astype(np.int64) % nx  # (W,)
         yi = np.minimum((e * self.tpu).astype(np.int64), ny - 1)  # (top,), last row is clear sky
         idx = np.add.outer(yi * nx, xi)  # (top, W)
         clear = np.take(self.cloud_clear, idx, mode="clip")  # idx is in range by construction
