@@ -18,7 +18,7 @@ import numpy as np
 from generation.world.camera import CameraState, ScreenGrid, View, camera_at
 from generation.world.cloud_shadows import CloudShadows
 from generation.world.settings import build_scenery, fit_skyline
-from generation.world.sky import Sky, lighting_for
+from generation.world.sky import FRAMING_SPAN_S, Sky, lighting_for
 from generation.world.spec import SceneSpec
 from generation.world.subjects import Cast
 from generation.world.weather import Particles
@@ -73,16 +73,17 @@ class Scene:
         self.fps = float(fps)
         self.lit = lighting_for(spec, _rng(seed, spec, "light"))
         self.sky = Sky(spec, self.lit, _rng(seed, spec, "sky"))
-        self.sky.frame_clouds(self._camera_path(), self.grid.aspect)
+        self.sky.frame_clouds(self._framing_path())
         self.scenery = fit_skyline(build_scenery(spec.setting, _rng(seed, spec, "scenery"), self.lit), spec.camera_angle)
         self.cast = Cast(spec, _rng(seed, spec, "cast"), self.scenery, self.grid.aspect)
         self.particles = Particles(spec.weather, _rng(seed, spec, "particles"))
         self.shadows = CloudShadows(spec.clouds, self.lit, _rng(seed, spec, "shadows"))
         self._buf = np.empty((self.grid.height, self.grid.width, 3), np.float32)
 
-    def _camera_path(self, samples: int = 9) -> list[tuple[CameraState, float]]:
-        """The camera at ``samples`` instants spread over the clip, with the time of each."""
-        times = np.linspace(0.0, (self.num_frames - 1) / self.fps, samples)
+    def _framing_path(self, samples: int = 9) -> list[tuple[CameraState, float]]:
+        """The camera at ``samples`` instants of ``FRAMING_SPAN_S`` (not of the clip: the sky must not
+        depend on the clip's length), with the time of each."""
+        times = np.linspace(*FRAMING_SPAN_S, samples)
         return [(camera_at(self.spec.camera_motion, self.spec.camera_angle, float(t)), float(t)) for t in times]
 
     def frame(self, index: int, out: np.ndarray | None = None, cover: np.ndarray | None = None) -> np.ndarray:

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from generation.world.render import render_clip, render_frames
-from generation.world.spec import CameraMotion, SceneSpec, Setting, Subject, SubjectMotion, Weather
+from generation.world.render import Scene
+from generation.world.spec import CameraAngle, CameraMotion, Clouds, SceneSpec, Setting, Subject, SubjectMotion, Weather
 from reelgraph.errors import InputError
 
 SPEC = SceneSpec(setting=Setting.beach, subject=Subject.dog, count=2, subject_motion=SubjectMotion.move_right,
@@ -43,10 +44,22 @@ def test_longer_clip_starts_with_the_shorter_one():
     motion: rendering on extends a shot seamlessly (the director relies on this)."""
     subject_motions = [SubjectMotion.move_left, SubjectMotion.approach, SubjectMotion.recede, SubjectMotion.move_right]
     for i, motion in enumerate(CameraMotion):
-        spec = SPEC.model_copy(update={"camera_motion": motion, "subject_motion": subject_motions[i % 4]})
+        spec = SPEC.model_copy(update={"camera_motion": motion, "subject_motion": subject_motions[i % 4],
+                                       "clouds": list(Clouds)[i % 4]})
         short = render_clip(spec, width=32, height=18, num_frames=3, fps=4, seed=5)
         long = render_clip(spec, width=32, height=18, num_frames=9, fps=4, seed=5)
         assert np.array_equal(short, long[:3]), motion
+
+
+def test_clouds_are_framed_alike_at_every_aspect_and_length():
+    """The turn that brings a clip's cloudiest stretch of sky into view depends on the spec and seed
+    only: a 9:16 frame sees the middle of the 16:9 frame's sky, and a longer clip the same sky."""
+    for clouds in (Clouds.wispy, Clouds.fluffy):
+        for motion in (CameraMotion.static, CameraMotion.pan_right, CameraMotion.zoom_out):
+            spec = SPEC.model_copy(update={"clouds": clouds, "camera_motion": motion, "camera_angle": CameraAngle.high})
+            turns = {Scene(spec, width=w, height=h, num_frames=n, fps=12.0, seed=3).sky.cloud_shift
+                     for (w, h) in ((64, 36), (36, 64), (48, 48), (84, 36)) for n in (12, 96)}
+            assert len(turns) == 1, (clouds, motion, turns)
 
 
 def test_same_world_at_any_size():

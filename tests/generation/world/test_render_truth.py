@@ -258,20 +258,20 @@ def test_a_clip_looks_at_the_cloudiest_stretch_of_its_sky():
     """The cloud sheet is four frame heights around; a clip asked for wispy or fluffy clouds is
     turned to the stretch of it with the most cloud in view, so the clouds its caption names show
     (session 28: wispy clips with clouds in under 5 % of the frame were misread 14 % of the time).
-    Against seven other turns of the same sheet, the scene's own shows at least as much cloud as
-    the best of them, and far more than their average."""
-    framed, others = [], []
-    for kind in (Clouds.wispy, Clouds.fluffy):
-        for size in ((96, 54), (54, 96)):
+    One turn serves every frame shape, so a wide frame gains least; against seven other turns of
+    the same sheet, every shape shows more cloud than their average, and narrow ones far more."""
+    gain = {}
+    for size in ((96, 54), (54, 96), (72, 72), (126, 54)):
+        framed, others = [], []
+        for kind in (Clouds.wispy, Clouds.fluffy):
             for angle in (CameraAngle.high, CameraAngle.eye):
                 for seed in (0, 1):
                     spec = SceneSpec(clouds=kind, camera_angle=angle)
                     own, shift = _cloud_share(spec, size, seed)
-                    rest = [_cloud_share(spec, size, seed, shift + 0.5 * k)[0] for k in range(1, 8)]
-                    assert own >= max(rest) - 0.02, (kind, size, angle, seed, own, np.round(rest, 3))
                     framed.append(own)
-                    others.append(np.mean(rest))
-    assert np.mean(framed) > 1.4 * np.mean(others), (np.mean(framed), np.mean(others))
+                    others.append(np.mean([_cloud_share(spec, size, seed, shift + 0.5 * k)[0] for k in range(1, 8)]))
+        gain[size] = np.mean(framed) / np.mean(others)
+    assert min(gain.values()) > 1.05 and gain[(54, 96)] > 1.5 and gain[(72, 72)] > 1.3, gain
 
 
 def visible_sky(scene: Scene, index: int) -> float:
