@@ -216,9 +216,9 @@ class Sky:
         clouds changed under 5 % of the frame were misread 14 % of the time (19 of 135), those over
         10 % 1.3 %; fluffy alike (23 of 209 under 10 %, 1 of 229 over). The texels are weighed by
         how many common frame shapes would show them (``FRAMING_HALF_WIDTHS``) over a fixed stretch
-        of time, so the turn depends on neither the frame's aspect nor the clip's
-        length, and a longer render still starts with the frames of a shorter one. Turning draws
-        no random numbers, so everything else in the clip stays as it was."""
+        of time, so the turn depends on neither the frame's aspect nor the clip's length, and a
+        longer render still starts with the frames of a shorter one. Turning draws no random
+        numbers, so everything else in the clip stays as it was."""
         if self.cloud_rgba is None:
             return
         ny, nx, tpu = self.cloud_ny, self.cloud_nx, self.tpu

@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generation.world.render import render_clip, render_frames
-from generation.world.render import Scene
+from generation.world.render import Scene, render_clip, render_frames
 from generation.world.spec import CameraAngle, CameraMotion, Clouds, SceneSpec, Setting, Subject, SubjectMotion, Weather
 from reelgraph.errors import InputError
 
